@@ -1,0 +1,102 @@
+"""Prune the files that belong only to features the answers switched off.
+
+One table drives the pruning: each entry names an option, the values that keep
+its paths, and the paths that belong only to it. The template's tests import this
+module and use the same table as their oracle, so Jinja stays inside string
+literals and the module imports cleanly without being rendered.
+"""
+
+from __future__ import annotations
+
+import shutil
+import sys
+from pathlib import Path
+
+ANSWERS: dict[str, str] = {
+    "database": "{{ cookiecutter.database }}",
+    "cache": "{{ cookiecutter.cache }}",
+    "use_metrics": "{{ cookiecutter.use_metrics }}",
+    "use_http_client": "{{ cookiecutter.use_http_client }}",
+    "ci": "{{ cookiecutter.ci }}",
+    "license": "{{ cookiecutter.license }}",
+    "package_name": "{{ cookiecutter.package_name }}",
+}
+
+PKG = "src/{package_name}"
+
+# (option, values that keep the paths) -> paths relative to the project root.
+OWNED_PATHS: dict[tuple[str, frozenset[str]], tuple[str, ...]] = {
+    ("database", frozenset({"postgres"})): (
+        "alembic.ini",
+        "migrations",
+        "scripts/postgres_server.py",
+        f"{PKG}/db.py",
+        f"{PKG}/api/items",
+        "tests/postgres.py",
+        "tests/test_items.py",
+        "tests/test_items_list.py",
+        "tests/test_db_pool.py",
+        "tests/test_migrations.py",
+    ),
+    ("cache", frozenset({"redis", "memory"})): (
+        f"{PKG}/cache",
+        "tests/test_cache_memory.py",
+        "tests/test_cached_reads.py",
+    ),
+    ("cache", frozenset({"redis"})): (
+        f"{PKG}/cache/redis.py",
+        "scripts/redis_server.py",
+        "tests/redis.py",
+        "tests/test_cache_redis.py",
+    ),
+    ("use_metrics", frozenset({"True"})): (
+        f"{PKG}/metrics.py",
+        "tests/test_metrics.py",
+    ),
+    ("use_http_client", frozenset({"True"})): (
+        f"{PKG}/clients",
+        f"{PKG}/api/stock",
+        "tests/test_stock.py",
+    ),
+    ("ci", frozenset({"github"})): (".github",),
+    ("license", frozenset({"MIT", "Apache-2.0"})): ("LICENSE",),
+}
+
+
+def paths_to_remove(answers: dict[str, str]) -> list[str]:
+    """Return the owned paths whose feature the answers switched off."""
+    package = {"package_name": answers["package_name"]}
+    return [
+        path.format(**package)
+        for (option, keep), paths in OWNED_PATHS.items()
+        if answers[option] not in keep
+        for path in paths
+    ]
+
+
+def remove(root: Path, relative: str) -> None:
+    """Delete one owned path; a missing one means the table drifted from the template."""
+    target = root / relative
+    if target.is_dir():
+        shutil.rmtree(target)
+    elif target.exists():
+        target.unlink()
+    elif not target.parent.exists():
+        return  # an enclosing owned folder was removed first
+    else:
+        raise FileNotFoundError(f"pruning table names {relative!r}, which the template lacks")
+
+
+def main() -> int:
+    root = Path.cwd()
+    try:
+        for relative in paths_to_remove(ANSWERS):
+            remove(root, relative)
+    except FileNotFoundError as exc:
+        print(f"ERROR: {exc}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
