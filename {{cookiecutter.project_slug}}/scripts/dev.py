@@ -1,0 +1,120 @@
+"""Run a command next to throwaway PostgreSQL and Redis servers: the engine of `make run`.
+
+    python scripts/dev.py [--postgres] [--redis] [--migrate CMD] -- <command...>
+
+A server is started only for a URL the environment does not already set, so the same command
+works against a real database too. The servers outlive the command's graceful shutdown and are
+deleted when it ends; the exit code is the command's.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shlex
+import signal
+import subprocess
+import sys
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import ExitStack, contextmanager
+from types import FrameType
+
+SignalHandler = Callable[[int, FrameType | None], None]
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Start the requested servers, migrate, run the command and return its exit code."""
+    args = _parse_args(argv)
+    with ExitStack() as servers:
+        env = _environment(args, servers)
+        if args.migrate and (code := run(shlex.split(args.migrate), env)) != 0:
+            return code
+        return run(args.command, env)
+
+
+def run(command: Sequence[str], env: Mapping[str, str]) -> int:
+    """Run a command to its end with signals passed on; return a shell-style exit code."""
+    try:
+        child = subprocess.Popen(command, env=env)
+    except FileNotFoundError:
+        _log(f"command not found: {command[0]}")
+        return 127
+    with _forwarding_signals(child):
+        code = child.wait()
+    return 128 - code if code < 0 else code  # killed by signal N: 128 + N, as a shell reports
+
+
+def _parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        prog="scripts/dev.py", description="Run a command next to throwaway servers."
+    )
+    parser.add_argument("--postgres", action="store_true", help="start PostgreSQL")
+    parser.add_argument("--redis", action="store_true", help="start Redis")
+    parser.add_argument(
+        "--migrate", metavar="CMD", help="run CMD first, e.g. 'alembic upgrade head'"
+    )
+    parser.add_argument("command", nargs="+", help="the command to run, after --")
+    return parser.parse_args(argv)
+
+
+def _environment(args: argparse.Namespace, servers: ExitStack) -> dict[str, str]:
+    """Copy our environment, adding the URL of a server started for each one not set."""
+    env = dict(os.environ)
+    if args.postgres and not env.get("DATABASE_URL"):
+        env["DATABASE_URL"] = _start_postgres(servers)
+    if args.redis and not env.get("REDIS_URL"):
+        env["REDIS_URL"] = _start_redis(servers)
+    return env
+
+
+def _start_postgres(servers: ExitStack) -> str:
+    # Imported here: a project generated without PostgreSQL has no such module.
+    import postgres_server
+
+    url = servers.enter_context(postgres_server.running_postgres())
+    _log(f"PostgreSQL running at {url} (throwaway: deleted on exit)")
+    return url
+
+
+def _start_redis(servers: ExitStack) -> str:
+    # Imported here: a project generated without Redis has no such module.
+    import redis_server
+
+    url = servers.enter_context(redis_server.running_redis())
+    _log(f"Redis running at {url} (throwaway: deleted on exit)")
+    return url
+
+
+@contextmanager
+def _forwarding_signals(child: subprocess.Popen[bytes]) -> Iterator[None]:
+    """Pass SIGINT and SIGTERM on to the child while it runs, then restore our handlers."""
+    forward = _forwarder(child)
+    previous = {
+        signum: signal.signal(signum, forward) for signum in (signal.SIGINT, signal.SIGTERM)
+    }
+    try:
+        yield
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+
+
+def _forwarder(child: subprocess.Popen[bytes]) -> SignalHandler:
+    # Ctrl-C at a terminal already reached the child, which shares our process group; a
+    # second SIGINT would make uvicorn skip its graceful shutdown. Elsewhere it came to us
+    # alone (uv run decides the same way, astral-sh/uv#13925).
+    interactive = os.isatty(0)
+
+    def forward(signum: int, _frame: FrameType | None) -> None:
+        if not (signum == signal.SIGINT and interactive):
+            child.send_signal(signum)
+
+    return forward
+
+
+def _log(message: str) -> None:
+    sys.stderr.write(f"dev: {message}\n")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

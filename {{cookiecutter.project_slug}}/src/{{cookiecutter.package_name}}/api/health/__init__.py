@@ -1,0 +1,1 @@
+"""Liveness and readiness probes, outside the versioned API."""

@@ -1,0 +1,18 @@
+"""The readiness checks the lifespan registered for the resources it opened."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Annotated
+
+from fastapi import Depends, Request
+
+from .service import Check
+
+
+def get_checks(request: Request) -> Mapping[str, Check]:
+    checks: Mapping[str, Check] = request.state.readiness_checks
+    return checks
+
+
+ReadinessChecks = Annotated[Mapping[str, Check], Depends(get_checks)]

@@ -1,0 +1,1 @@
+"""Items with tags: the example of a domain backed by PostgreSQL."""

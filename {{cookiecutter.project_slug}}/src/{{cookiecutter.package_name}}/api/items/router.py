@@ -1,0 +1,63 @@
+"""`/api/v1/items`: thin handlers; validation in dependencies, work in the service."""
+
+from __future__ import annotations
+
+from http import HTTPStatus
+
+from fastapi import APIRouter, Request, Response
+
+from ...deps import DbConn
+from ...errors import problem_responses
+from . import service
+from .dependencies import ItemFilters, ItemId
+from .exceptions import ItemNotFoundError
+from .schemas import Item, ItemCreate, ItemPage, ItemUpdate
+
+router = APIRouter(
+    prefix="/items",
+    tags=["items"],
+    responses=problem_responses(HTTPStatus.UNPROCESSABLE_ENTITY, HTTPStatus.SERVICE_UNAVAILABLE),
+)
+
+
+@router.post("", status_code=HTTPStatus.CREATED, responses=problem_responses(HTTPStatus.CONFLICT))
+async def create_item(body: ItemCreate, conn: DbConn, request: Request, response: Response) -> Item:
+    """Create an item; 409 if the name is taken."""
+    item = await service.create(conn=conn, data=body)
+    response.headers["Location"] = request.app.url_path_for("get_item", item_id=str(item.id))
+    return item
+
+
+@router.get("")
+async def list_items(query: ItemFilters, conn: DbConn) -> ItemPage:
+    """A page of items, filtered by name and tag, each with its tags."""
+    return await service.list_page(conn=conn, query=query)
+
+
+@router.get("/{item_id}", responses=problem_responses(HTTPStatus.NOT_FOUND))
+async def get_item(item_id: ItemId, conn: DbConn) -> Item:
+    """One item."""
+    item = await service.get(conn=conn, item_id=item_id)
+    if item is None:
+        raise ItemNotFoundError(item_id)
+    return item
+
+
+@router.patch("/{item_id}", responses=problem_responses(HTTPStatus.NOT_FOUND, HTTPStatus.CONFLICT))
+async def update_item(item_id: ItemId, body: ItemUpdate, conn: DbConn) -> Item:
+    """Change some fields of an item; tags, when sent, replace the old ones."""
+    item = await service.update(conn=conn, item_id=item_id, data=body)
+    if item is None:
+        raise ItemNotFoundError(item_id)
+    return item
+
+
+@router.delete(
+    "/{item_id}",
+    status_code=HTTPStatus.NO_CONTENT,
+    responses=problem_responses(HTTPStatus.NOT_FOUND),
+)
+async def delete_item(item_id: ItemId, conn: DbConn) -> None:
+    """Delete an item."""
+    if not await service.delete(conn=conn, item_id=item_id):
+        raise ItemNotFoundError(item_id)

@@ -1,0 +1,1 @@
+"""Stock levels, read from the upstream inventory service."""

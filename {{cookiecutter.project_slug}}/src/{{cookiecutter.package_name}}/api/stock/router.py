@@ -1,0 +1,26 @@
+"""`GET /api/v1/stock/{sku}`."""
+
+from __future__ import annotations
+
+from http import HTTPStatus
+from typing import Annotated
+
+from fastapi import APIRouter, Path
+
+from ...errors import problem_responses
+from . import service
+from .dependencies import Inventory
+from .schemas import Sku, Stock
+
+router = APIRouter(prefix="/stock", tags=["stock"])
+
+
+@router.get(
+    "/{sku}",
+    responses=problem_responses(
+        HTTPStatus.NOT_FOUND, HTTPStatus.UNPROCESSABLE_ENTITY, HTTPStatus.BAD_GATEWAY
+    ),
+)
+async def get_stock(sku: Annotated[Sku, Path()], inventory: Inventory) -> Stock:
+    """The sellable stock of one SKU, from the inventory service."""
+    return await service.get(inventory=inventory, sku=sku)

@@ -1,0 +1,1 @@
+"""Clients for the upstream services this one calls, one small class each."""

@@ -1,0 +1,38 @@
+"""The dependencies handlers declare: each resource the lifespan opened, by type."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+{% if cookiecutter.use_http_client -%}
+import httpx
+{% endif -%}
+from fastapi import Depends, Request
+
+{% if cookiecutter.database == "postgres" -%}
+from . import db
+{% endif -%}
+from .settings import Settings
+
+
+def get_settings(request: Request) -> Settings:
+    """The settings the app was created with."""
+    settings: Settings = request.state.settings
+    return settings
+{%- if cookiecutter.use_http_client %}
+
+
+def get_http_client(request: Request) -> httpx.AsyncClient:
+    """The one shared HTTP client; never build a client per request."""
+    client: httpx.AsyncClient = request.state.http_client
+    return client
+{%- endif %}
+
+
+AppSettings = Annotated[Settings, Depends(get_settings)]
+{%- if cookiecutter.database == "postgres" %}
+DbConn = Annotated[db.Connection, Depends(db.connection)]
+{%- endif %}
+{%- if cookiecutter.use_http_client %}
+Http = Annotated[httpx.AsyncClient, Depends(get_http_client)]
+{%- endif %}

@@ -1,0 +1,63 @@
+"""API docs: open outside production; in production only behind HTTP Basic credentials."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Callable
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, FastAPI, HTTPException
+from fastapi.openapi.docs import get_redoc_html, get_swagger_ui_html
+from fastapi.responses import HTMLResponse, JSONResponse
+from fastapi.security import HTTPBasic, HTTPBasicCredentials
+
+from .settings import Settings
+
+_basic = HTTPBasic(auto_error=False)
+
+
+def install_docs(app: FastAPI, settings: Settings) -> None:
+    """Serve `/openapi.json`, `/docs` and `/redoc` when the settings allow it."""
+    if settings.docs_enabled:
+        app.include_router(_docs_router(app, settings))
+
+
+def _docs_router(app: FastAPI, settings: Settings) -> APIRouter:
+    guard = [Depends(_credentials_guard(settings))] if settings.docs_protected else []
+    router = APIRouter(include_in_schema=False, dependencies=guard)
+
+    @router.get("/openapi.json")
+    async def openapi() -> JSONResponse:
+        return JSONResponse(app.openapi())
+
+    @router.get("/docs")
+    async def swagger_ui() -> HTMLResponse:
+        return get_swagger_ui_html(openapi_url="/openapi.json", title=f"{app.title} - docs")
+
+    @router.get("/redoc")
+    async def redoc() -> HTMLResponse:
+        return get_redoc_html(openapi_url="/openapi.json", title=f"{app.title} - ReDoc")
+
+    return router
+
+
+def _credentials_guard(settings: Settings) -> Callable[[HTTPBasicCredentials | None], None]:
+    expected_user = (settings.docs_username or "").encode()
+    expected_password = (
+        settings.docs_password.get_secret_value() if settings.docs_password else ""
+    ).encode()
+
+    def require_credentials(
+        credentials: Annotated[HTTPBasicCredentials | None, Depends(_basic)],
+    ) -> None:
+        # Compare both in constant time, always, so timing reveals neither.
+        user_ok = credentials is not None and secrets.compare_digest(
+            credentials.username.encode(), expected_user
+        )
+        password_ok = credentials is not None and secrets.compare_digest(
+            credentials.password.encode(), expected_password
+        )
+        if not (user_ok and password_ok):
+            raise HTTPException(401, "Credentials required.", {"WWW-Authenticate": "Basic"})
+
+    return require_credentials

@@ -1,0 +1,108 @@
+"""Service configuration, read from the environment (and `.env`) and validated once."""
+
+from __future__ import annotations
+
+from typing import Literal, Self
+
+from pydantic import Field, SecretStr, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+Environment = Literal["development", "test", "production"]
+
+# Credentials that appear in examples and tutorials; production must not run with them.
+_WELL_KNOWN_PASSWORDS = frozenset({"", "changeme", "change-me", "password", "postgres", "secret"})
+_MIN_DOCS_PASSWORD_LENGTH = 16
+
+
+class Settings(BaseSettings):
+    """Every knob of the service; `.env.example` lists each with its variable name."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="APP_",
+        env_file=".env",
+        extra="ignore",
+        validate_by_name=True,
+        frozen=True,
+    )
+
+    service_name: str = "{{ cookiecutter.project_slug }}"
+    environment: Environment = "development"
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    # None: JSON in production, human-readable console output elsewhere.
+    log_json: bool | None = None
+
+    docs_username: str | None = None
+    docs_password: SecretStr | None = None
+
+    # FastAPI's native OpenTelemetry (exporters via FASTAPI_OTEL_AUTO_CONFIGURE=true).
+    opentelemetry: bool = False
+
+    readiness_timeout_seconds: float = Field(default=1.0, gt=0, le=10)
+{%- if cookiecutter.database == "postgres" %}
+
+    database_url: SecretStr = Field(
+        default=SecretStr("postgresql://postgres@127.0.0.1:5432/postgres"),
+        validation_alias="DATABASE_URL",
+    )
+    db_pool_min_size: int = Field(default=2, ge=0)
+    db_pool_max_size: int = Field(default=10, ge=1)
+    # Connections idle longer than this are closed, so the pool follows failovers and
+    # does not pin server memory.
+    db_pool_max_inactive_seconds: float = Field(default=300.0, ge=0)
+    db_pool_acquire_timeout_seconds: float = Field(default=2.0, gt=0)
+    db_command_timeout_seconds: float = Field(default=10.0, gt=0)
+    db_connect_timeout_seconds: float = Field(default=5.0, gt=0)
+    # 0 disables asyncpg's prepared-statement cache: required behind PgBouncer in
+    # transaction pooling mode.
+    db_statement_cache_size: int = Field(default=100, ge=0)
+{%- endif %}
+{%- if cookiecutter.use_http_client %}
+
+    inventory_api_url: str = "https://inventory.example.com"
+    http_connect_timeout_seconds: float = Field(default=2.0, gt=0)
+    http_read_timeout_seconds: float = Field(default=5.0, gt=0)
+    http_max_connections: int = Field(default=100, ge=1)
+    http_max_keepalive_connections: int = Field(default=20, ge=0)
+    # Retries cover connection failures only, where the request never reached the server.
+    http_connect_retries: int = Field(default=2, ge=0, le=10)
+{%- endif %}
+
+    @property
+    def renders_json_logs(self) -> bool:
+        """Whether log lines are JSON (production default) or console text."""
+        if self.log_json is None:
+            return self.environment == "production"
+        return self.log_json
+
+    @property
+    def docs_protected(self) -> bool:
+        """Whether the API docs require HTTP Basic credentials."""
+        return self.docs_username is not None and self.docs_password is not None
+
+    @property
+    def docs_enabled(self) -> bool:
+        """Docs are open in development and test, and behind credentials in production."""
+        return self.environment != "production" or self.docs_protected
+
+    @model_validator(mode="after")
+    def _refuse_unsafe_values(self) -> Self:
+        if (self.docs_username is None) != (self.docs_password is None):
+            raise ValueError("set both APP_DOCS_USERNAME and APP_DOCS_PASSWORD, or neither")
+{%- if cookiecutter.database == "postgres" %}
+        if self.db_pool_min_size > self.db_pool_max_size:
+            raise ValueError("APP_DB_POOL_MIN_SIZE must not exceed APP_DB_POOL_MAX_SIZE")
+{%- endif %}
+        if self.environment == "production":
+            self._refuse_unsafe_production_values()
+        return self
+
+    def _refuse_unsafe_production_values(self) -> None:
+        if self.docs_password is not None:
+            password = self.docs_password.get_secret_value()
+            if len(password) < _MIN_DOCS_PASSWORD_LENGTH or password in _WELL_KNOWN_PASSWORDS:
+                raise ValueError(
+                    f"APP_DOCS_PASSWORD must be at least {_MIN_DOCS_PASSWORD_LENGTH} characters"
+                    " and not a well-known default in production"
+                )
+        if self.log_level == "DEBUG":
+            raise ValueError("APP_LOG_LEVEL=DEBUG logs request details; not allowed in production")

@@ -1,0 +1,54 @@
+"""Fixtures shared by every test: settings, the app through its lifespan, a client."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Any
+
+import httpx
+import pytest
+from asgi_lifespan import LifespanManager
+from fastapi import FastAPI
+
+from {{ cookiecutter.package_name }}.main import create_app
+from {{ cookiecutter.package_name }}.settings import Settings
+
+from .blocking import detect_blocking
+
+# Each plugin runs a real server and provides a fixture of the settings that reach it.
+SERVER_PLUGINS: dict[str, str] = {
+{%- if cookiecutter.database == "postgres" %}
+    "tests.fixtures_postgres": "postgres_settings",
+{%- endif %}
+}
+pytest_plugins = list(SERVER_PLUGINS)
+
+
+@pytest.fixture
+def settings_overrides(request: pytest.FixtureRequest) -> dict[str, Any]:
+    """Setting values for this test: those of every real server the project uses."""
+    overrides: dict[str, Any] = {}
+    for fixture_name in SERVER_PLUGINS.values():
+        overrides.update(request.getfixturevalue(fixture_name))
+    return overrides
+
+
+@pytest.fixture
+def settings(settings_overrides: dict[str, Any]) -> Settings:
+    """Test settings, independent of the developer's environment and `.env` file."""
+    return Settings(_env_file=None, environment="test", **settings_overrides)
+
+
+@pytest.fixture
+def app(settings: Settings) -> FastAPI:
+    return create_app(settings)
+
+
+@pytest.fixture
+async def client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
+    """A client driving the app through its lifespan; fails a test that blocks the loop."""
+    async with LifespanManager(app) as manager, detect_blocking() as slow_steps:
+        transport = httpx.ASGITransport(app=manager.app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+            yield client
+    assert not slow_steps, f"the event loop was blocked: {slow_steps}"

@@ -1,0 +1,38 @@
+"""The CPU-bound example: digests are computed off the event loop, and are correct."""
+
+from __future__ import annotations
+
+import hashlib
+
+import httpx
+import pytest
+
+
+@pytest.mark.parametrize("algorithm", ["sha256", "sha512", "sha3_256", "blake2b"])
+async def test_the_digest_matches_hashlib(client: httpx.AsyncClient, algorithm: str) -> None:
+    content = "héllo wörld " * 1000
+
+    response = await client.post(
+        "/api/v1/digests", json={"content": content, "algorithm": algorithm}
+    )
+
+    assert response.status_code == 200
+    expected = hashlib.new(algorithm, content.encode()).hexdigest()
+    assert response.json() == {
+        "algorithm": algorithm,
+        "size": len(content.encode()),
+        "hex": expected,
+    }
+
+
+async def test_a_large_input_does_not_block_the_event_loop(client: httpx.AsyncClient) -> None:
+    # The `client` fixture fails the test if any loop step takes longer than its threshold.
+    response = await client.post("/api/v1/digests", json={"content": "x" * 1_000_000})
+
+    assert response.status_code == 200
+
+
+async def test_content_over_the_limit_is_refused(client: httpx.AsyncClient) -> None:
+    response = await client.post("/api/v1/digests", json={"content": "x" * 1_048_577})
+
+    assert response.status_code == 422

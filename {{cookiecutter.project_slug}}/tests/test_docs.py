@@ -1,0 +1,79 @@
+"""Docs are open in development; in production only behind HTTP Basic credentials."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Any
+
+import httpx
+import pytest
+from asgi_lifespan import LifespanManager
+
+from {{ cookiecutter.package_name }}.main import create_app
+from {{ cookiecutter.package_name }}.settings import Settings
+
+DOCS_PATHS = ("/docs", "/redoc", "/openapi.json")
+STRONG_PASSWORD = "correct-horse-battery-staple"
+
+
+async def _client(settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
+    async with LifespanManager(create_app(settings)) as manager:
+        transport = httpx.ASGITransport(app=manager.app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+            yield client
+
+
+@pytest.fixture
+async def production(settings_overrides: dict[str, Any]) -> AsyncIterator[httpx.AsyncClient]:
+    settings = Settings(_env_file=None, environment="production", **settings_overrides)
+    async for client in _client(settings):
+        yield client
+
+
+@pytest.fixture
+async def protected(settings_overrides: dict[str, Any]) -> AsyncIterator[httpx.AsyncClient]:
+    settings = Settings(
+        _env_file=None,
+        environment="production",
+        docs_username="docs",
+        docs_password=STRONG_PASSWORD,
+        **settings_overrides,
+    )
+    async for client in _client(settings):
+        yield client
+
+
+@pytest.mark.parametrize("path", DOCS_PATHS)
+async def test_docs_are_open_outside_production(client: httpx.AsyncClient, path: str) -> None:
+    assert (await client.get(path)).status_code == 200
+
+
+@pytest.mark.parametrize("path", DOCS_PATHS)
+async def test_docs_are_absent_in_production_without_credentials(
+    production: httpx.AsyncClient, path: str
+) -> None:
+    assert (await production.get(path)).status_code == 404
+
+
+@pytest.mark.parametrize("path", DOCS_PATHS)
+async def test_protected_docs_ask_for_credentials(protected: httpx.AsyncClient, path: str) -> None:
+    response = await protected.get(path)
+
+    assert response.status_code == 401
+    assert response.headers["www-authenticate"] == "Basic"
+    assert response.headers["content-type"] == "application/problem+json"
+
+
+async def test_protected_docs_refuse_a_wrong_password(protected: httpx.AsyncClient) -> None:
+    response = await protected.get("/docs", auth=("docs", "wrong-password-entirely"))
+
+    assert response.status_code == 401
+
+
+@pytest.mark.parametrize("path", DOCS_PATHS)
+async def test_protected_docs_open_with_the_right_credentials(
+    protected: httpx.AsyncClient, path: str
+) -> None:
+    response = await protected.get(path, auth=("docs", STRONG_PASSWORD))
+
+    assert response.status_code == 200

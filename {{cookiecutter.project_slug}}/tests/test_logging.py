@@ -1,0 +1,67 @@
+"""Log lines: one JSON shape in production, for our lines and the standard library's."""
+
+from __future__ import annotations
+
+import io
+import json
+import logging
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+import structlog
+
+from {{ cookiecutter.package_name }}.log import configure_logging, get_logger
+
+
+class Output:
+    """A text stream over bytes, like standard output, that tests can read back."""
+
+    def __init__(self) -> None:
+        self.stream = io.TextIOWrapper(io.BytesIO(), write_through=True)
+
+    def lines(self) -> list[dict[str, Any]]:
+        raw = self.stream.buffer.getvalue().decode()
+        return [json.loads(line) for line in raw.splitlines()]
+
+
+@pytest.fixture
+def output() -> Iterator[Output]:
+    """JSON logging into a stream of the test's own; console logging again afterwards."""
+    out = Output()
+    configure_logging(level="INFO", json=True, stream=out.stream)
+    yield out
+    configure_logging(level="INFO", json=False)
+
+
+def test_service_lines_are_json_with_timestamp_level_and_context(output: Output) -> None:
+    structlog.contextvars.bind_contextvars(request_id="abc")
+    try:
+        get_logger("tests").info("thing_happened", count=3)
+    finally:
+        structlog.contextvars.clear_contextvars()
+
+    (line,) = output.lines()
+    assert line["event"] == "thing_happened"
+    assert line["count"] == 3
+    assert line["level"] == "info"
+    assert line["request_id"] == "abc"
+    assert line["logger_name"] == "tests"
+    assert line["timestamp"].endswith("Z")
+
+
+def test_standard_library_lines_take_the_same_shape(output: Output) -> None:
+    logging.getLogger("uvicorn.error").warning("worker %s booted", 7)
+
+    (line,) = output.lines()
+    assert line["event"] == "worker 7 booted"
+    assert line["level"] == "warning"
+    assert line["logger_name"] == "uvicorn.error"
+    assert "timestamp" in line
+
+
+def test_debug_lines_are_dropped_at_info_level(output: Output) -> None:
+    get_logger("tests").debug("noise")
+    get_logger("tests").info("signal")
+
+    assert [line["event"] for line in output.lines()] == ["signal"]
