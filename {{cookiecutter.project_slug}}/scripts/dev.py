@@ -1,6 +1,6 @@
-"""Run a command next to throwaway PostgreSQL and Redis servers: the engine of `make run`.
+"""Run a command next to the throwaway servers it needs: the engine of `make run`.
 
-    python scripts/dev.py [--postgres] [--redis] [--migrate CMD] -- <command...>
+    python scripts/dev.py [--<server> ...] [--migrate CMD] -- <command...>
 
 A server is started only for a URL the environment does not already set, so the same command
 works against a real database too. The servers outlive the command's graceful shutdown and are
@@ -16,10 +16,27 @@ import signal
 import subprocess
 import sys
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import ExitStack, contextmanager
+from contextlib import AbstractContextManager, ExitStack, contextmanager
 from types import FrameType
-
+{% if cookiecutter.database == "postgres" or cookiecutter.cache == "redis" %}
+{% endif -%}
+{% if cookiecutter.database == "postgres" -%}
+import postgres_server
+{% endif -%}
+{% if cookiecutter.cache == "redis" -%}
+import redis_server
+{% endif %}
 SignalHandler = Callable[[int, FrameType | None], None]
+Server = Callable[[], AbstractContextManager[str]]
+
+# The throwaway servers this project can start: --flag -> (URL variable, server, label).
+SERVERS: dict[str, tuple[str, Server, str]] = {}
+{%- if cookiecutter.database == "postgres" %}
+SERVERS["postgres"] = ("DATABASE_URL", postgres_server.running_postgres, "PostgreSQL")
+{%- endif %}
+{%- if cookiecutter.cache == "redis" %}
+SERVERS["redis"] = ("REDIS_URL", redis_server.running_redis, "Redis")
+{%- endif %}
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -48,11 +65,9 @@ def _parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         prog="scripts/dev.py", description="Run a command next to throwaway servers."
     )
-    parser.add_argument("--postgres", action="store_true", help="start PostgreSQL")
-    parser.add_argument("--redis", action="store_true", help="start Redis")
-    parser.add_argument(
-        "--migrate", metavar="CMD", help="run CMD first, e.g. 'alembic upgrade head'"
-    )
+    for flag, (variable, _, label) in SERVERS.items():
+        parser.add_argument(f"--{flag}", action="store_true", help=f"start {label} ({variable})")
+    parser.add_argument("--migrate", metavar="CMD", help="run CMD first, e.g. the migrations")
     parser.add_argument("command", nargs="+", help="the command to run, after --")
     return parser.parse_args(argv)
 
@@ -60,29 +75,11 @@ def _parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
 def _environment(args: argparse.Namespace, servers: ExitStack) -> dict[str, str]:
     """Copy our environment, adding the URL of a server started for each one not set."""
     env = dict(os.environ)
-    if args.postgres and not env.get("DATABASE_URL"):
-        env["DATABASE_URL"] = _start_postgres(servers)
-    if args.redis and not env.get("REDIS_URL"):
-        env["REDIS_URL"] = _start_redis(servers)
+    for flag, (variable, server, label) in SERVERS.items():
+        if getattr(args, flag) and not env.get(variable):
+            env[variable] = url = servers.enter_context(server())
+            _log(f"{label} running at {url} (throwaway: deleted on exit)")
     return env
-
-
-def _start_postgres(servers: ExitStack) -> str:
-    # Imported here: a project generated without PostgreSQL has no such module.
-    import postgres_server
-
-    url = servers.enter_context(postgres_server.running_postgres())
-    _log(f"PostgreSQL running at {url} (throwaway: deleted on exit)")
-    return url
-
-
-def _start_redis(servers: ExitStack) -> str:
-    # Imported here: a project generated without Redis has no such module.
-    import redis_server
-
-    url = servers.enter_context(redis_server.running_redis())
-    _log(f"Redis running at {url} (throwaway: deleted on exit)")
-    return url
 
 
 @contextmanager

@@ -13,7 +13,6 @@ import os
 import pwd
 import re
 import shutil
-import socket
 import stat
 import subprocess
 import tempfile
@@ -23,6 +22,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
 from typing import Self
+
+from ports import free_port
 
 INSTALL_HINT = (
     "PostgreSQL server binaries (initdb, pg_ctl, postgres) were not found. Install them with "
@@ -105,14 +106,6 @@ def _version(bindir: Path) -> tuple[int, ...]:
 
 def _has_server_binaries(bindir: Path) -> bool:
     return all((bindir / name).is_file() for name in SERVER_BINARIES)
-
-
-def _free_port() -> int:
-    """Return a TCP port that is free on 127.0.0.1 right now."""
-    # Duplicated in redis_server.py: a project generated without one of them lacks its module.
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def _server_account() -> pwd.struct_passwd | None:
@@ -225,7 +218,7 @@ class PostgresServer:
             return
         account = _server_account()
         bindir = self._bindir or find_bindir()
-        self._cluster = _Cluster(bindir, _make_home(account), _free_port(), account)
+        self._cluster = _Cluster(bindir, _make_home(account), free_port(), account)
         atexit.register(self.stop)  # a safety net for callers that forget, or crash
         try:
             self._cluster.create()

@@ -21,6 +21,8 @@ from pathlib import Path
 from types import TracebackType
 from typing import Self
 
+from ports import free_port
+
 INSTALL_HINT = (
     "redis-server was not found. Install it with `apt-get install redis-server` (Debian/Ubuntu) "
     "or `brew install redis` (macOS), point REDIS_SERVER at it, or set TEST_REDIS_URL / "
@@ -52,14 +54,6 @@ def find_redis_server() -> Path:
     raise RedisNotFoundError(INSTALL_HINT)
 
 
-def _free_port() -> int:
-    """Return a TCP port that is free on 127.0.0.1 right now."""
-    # Duplicated in postgres_server.py: a project generated without one of them lacks its module.
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def _answers_ping(port: int) -> bool:
     """Tell whether a Redis server on the port answers PING, in RESP over a raw socket."""
     try:
@@ -79,7 +73,7 @@ class RedisServer:
     """A private Redis on a port fixed at construction, so a restart keeps its URL."""
 
     def __init__(self, port: int | None = None) -> None:
-        self.port = port or _free_port()
+        self.port = port or free_port()
         self._process: subprocess.Popen[bytes] | None = None
         self._home: Path | None = None
 

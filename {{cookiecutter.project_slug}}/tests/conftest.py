@@ -7,20 +7,19 @@ from typing import Any
 
 import httpx
 import pytest
-from asgi_lifespan import LifespanManager
 from fastapi import FastAPI
 
 from {{ cookiecutter.package_name }}.main import create_app
 from {{ cookiecutter.package_name }}.settings import Settings
 
 from .blocking import detect_blocking
+from .serving import serving
 
 # Each plugin runs a real server and provides a fixture of the settings that reach it.
-SERVER_PLUGINS: dict[str, str] = {
+SERVER_PLUGINS: dict[str, str] = {}
 {%- if cookiecutter.database == "postgres" %}
-    "tests.fixtures_postgres": "postgres_settings",
+SERVER_PLUGINS["tests.fixtures_postgres"] = "postgres_settings"
 {%- endif %}
-}
 pytest_plugins = list(SERVER_PLUGINS)
 
 
@@ -47,8 +46,6 @@ def app(settings: Settings) -> FastAPI:
 @pytest.fixture
 async def client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
     """A client driving the app through its lifespan; fails a test that blocks the loop."""
-    async with LifespanManager(app) as manager, detect_blocking() as slow_steps:
-        transport = httpx.ASGITransport(app=manager.app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
-            yield client
+    async with serving(app) as (client, _), detect_blocking() as slow_steps:
+        yield client
     assert not slow_steps, f"the event loop was blocked: {slow_steps}"

@@ -7,26 +7,20 @@ from typing import Any
 
 import httpx
 import pytest
-from asgi_lifespan import LifespanManager
 
 from {{ cookiecutter.package_name }}.main import create_app
 from {{ cookiecutter.package_name }}.settings import Settings
+
+from .serving import serving
 
 DOCS_PATHS = ("/docs", "/redoc", "/openapi.json")
 STRONG_PASSWORD = "correct-horse-battery-staple"
 
 
-async def _client(settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
-    async with LifespanManager(create_app(settings)) as manager:
-        transport = httpx.ASGITransport(app=manager.app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
-            yield client
-
-
 @pytest.fixture
 async def production(settings_overrides: dict[str, Any]) -> AsyncIterator[httpx.AsyncClient]:
     settings = Settings(_env_file=None, environment="production", **settings_overrides)
-    async for client in _client(settings):
+    async with serving(create_app(settings)) as (client, _):
         yield client
 
 
@@ -39,7 +33,7 @@ async def protected(settings_overrides: dict[str, Any]) -> AsyncIterator[httpx.A
         docs_password=STRONG_PASSWORD,
         **settings_overrides,
     )
-    async for client in _client(settings):
+    async with serving(create_app(settings)) as (client, _):
         yield client
 
 

@@ -14,7 +14,7 @@ PROBLEM = "application/problem+json"
 @pytest.fixture
 def app(app: FastAPI) -> FastAPI:
     async def explode() -> None:
-        raise RuntimeError("secret connection string postgres://admin:hunter2@db")
+        raise RuntimeError("token=hunter2 leaked from deep inside")
 
     app.add_api_route("/test/explode", explode)
     return app

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, AsyncExitStack, asynccontextmanager
-from functools import partial
 from typing import Any
 
 from fastapi import FastAPI
@@ -33,12 +32,13 @@ def make_lifespan(settings: Settings) -> Lifespan:
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[dict[str, Any]]:
-        async with AsyncExitStack() as stack:
+        stack = AsyncExitStack()
+        async with stack:
             checks: dict[str, Check] = {}
             state: dict[str, Any] = {"settings": settings, "readiness_checks": checks}
 {%- if cookiecutter.database == "postgres" %}
             state["db_pool"] = pool = await stack.enter_async_context(db.open_pool(settings))
-            checks["database"] = Check(partial(db.ping, pool))
+            checks["database"] = Check(lambda deadline: db.ping(pool, deadline))
 {%- endif %}
 {%- if cookiecutter.use_http_client %}
             state["http_client"] = await stack.enter_async_context(open_http_client(settings))

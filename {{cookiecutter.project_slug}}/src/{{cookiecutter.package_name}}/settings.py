@@ -10,7 +10,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 Environment = Literal["development", "test", "production"]
 
 # Credentials that appear in examples and tutorials; production must not run with them.
-_WELL_KNOWN_PASSWORDS = frozenset({"", "changeme", "change-me", "password", "postgres", "secret"})
+_WELL_KNOWN_PASSWORDS = frozenset({"", "admin", "changeme", "change-me", "password", "secret"})
 _MIN_DOCS_PASSWORD_LENGTH = 16
 
 
@@ -52,8 +52,8 @@ class Settings(BaseSettings):
     db_pool_acquire_timeout_seconds: float = Field(default=2.0, gt=0)
     db_command_timeout_seconds: float = Field(default=10.0, gt=0)
     db_connect_timeout_seconds: float = Field(default=5.0, gt=0)
-    # 0 disables asyncpg's prepared-statement cache: required behind PgBouncer in
-    # transaction pooling mode.
+    # 0 stops asyncpg from keeping prepared statements per connection: required behind
+    # PgBouncer in transaction pooling mode.
     db_statement_cache_size: int = Field(default=100, ge=0)
 {%- endif %}
 {%- if cookiecutter.use_http_client %}

@@ -21,7 +21,11 @@ Description = Annotated[str, StringConstraints(max_length=2000)]
 TagName = Annotated[
     str,
     StringConstraints(
-        strip_whitespace=True, to_lower=True, min_length=1, max_length=50, pattern=r"^[a-z0-9-]+$"
+        strip_whitespace=True,
+        to_lower=True,
+        min_length=1,
+        max_length=50,
+        pattern=r"^[A-Za-z0-9-]+$",
     ),
 ]
 

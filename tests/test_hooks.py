@@ -1,0 +1,109 @@
+"""The hooks import unrendered, the pruning table is sound, the matrix covers the options."""
+
+from __future__ import annotations
+
+import itertools
+from collections import Counter
+from pathlib import PurePosixPath
+
+from matrix import COMBOS, SLOW_COMBOS, SLOW_IDS
+from template import (
+    OWNED_PATHS,
+    POST_GEN,
+    PRE_GEN,
+    choices,
+    cookiecutter_json,
+    default_answers,
+)
+
+
+def test_hooks_import_unrendered_and_expose_their_entry_points() -> None:
+    assert callable(PRE_GEN.problems)
+    assert callable(PRE_GEN.main)
+    assert callable(POST_GEN.paths_to_remove)
+    assert callable(POST_GEN.main)
+
+
+def test_owned_paths_are_unique() -> None:
+    every_path = [path for paths in OWNED_PATHS.values() for path in paths]
+
+    assert [path for path, count in Counter(every_path).items() if count > 1] == []
+
+
+def test_owned_paths_are_relative_posix_paths_inside_the_project() -> None:
+    for path in (path for paths in OWNED_PATHS.values() for path in paths):
+        pure = PurePosixPath(path)
+        assert not pure.is_absolute(), path
+        assert ".." not in pure.parts, path
+        assert str(pure) == path, f"{path!r} is not in normal form"
+
+
+def test_owned_paths_name_template_options_and_their_values() -> None:
+    options = choices()
+    for option, keep in OWNED_PATHS:
+        assert option in options, option
+        assert keep <= set(options[option]), (option, keep)
+
+
+def test_post_gen_answers_cover_every_option_of_the_table() -> None:
+    assert {option for option, _ in OWNED_PATHS} | {"package_name"} <= set(POST_GEN.ANSWERS)
+
+
+def test_hook_answers_are_template_variables() -> None:
+    variables = set(cookiecutter_json())
+
+    assert set(PRE_GEN.RENDERED) <= variables
+    assert set(POST_GEN.ANSWERS) <= variables
+
+
+def test_pre_gen_hook_sees_every_answer_of_the_template() -> None:
+    variables = {name for name in cookiecutter_json() if not name.startswith("_")}
+
+    assert set(PRE_GEN.RENDERED) == variables
+
+
+def test_pruning_removes_nothing_with_the_defaults() -> None:
+    assert POST_GEN.paths_to_remove(default_answers()) == []
+
+
+def test_matrix_ids_are_unique() -> None:
+    assert len({combo.id for combo in COMBOS}) == len(COMBOS)
+
+
+def test_matrix_covers_every_value_of_every_option() -> None:
+    seen = {
+        (name, value)
+        for combo in COMBOS
+        for name, value in default_answers(**combo.context).items()
+    }
+    wanted = {(name, value) for name, values in choices().items() for value in values}
+
+    assert wanted - seen == set()
+
+
+def test_matrix_pairs_every_cache_with_every_database() -> None:
+    options = choices()
+    seen = {
+        (answers["cache"], answers["database"])
+        for answers in (default_answers(**combo.context) for combo in COMBOS)
+    }
+
+    assert set(itertools.product(options["cache"], options["database"])) - seen == set()
+
+
+def test_matrix_all_on_keeps_every_owned_path_and_all_off_keeps_none() -> None:
+    all_on = default_answers(**next(c for c in COMBOS if c.id == "all-on").context)
+    all_off = default_answers(**next(c for c in COMBOS if c.id == "all-off").context)
+
+    assert all(all_on[option] in keep for option, keep in OWNED_PATHS)
+    assert not any(all_off[option] in keep for option, keep in OWNED_PATHS)
+
+
+def test_slow_bakes_exist_and_keep_the_default_python() -> None:
+    default_python = default_answers()["python_version"]
+
+    assert {combo.id for combo in SLOW_COMBOS} == set(SLOW_IDS)
+    assert all(
+        default_answers(**combo.context)["python_version"] == default_python
+        for combo in SLOW_COMBOS
+    )

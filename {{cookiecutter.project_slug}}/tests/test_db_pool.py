@@ -1,0 +1,94 @@
+"""The pool: configured from settings, bounded waits, and readiness that tells the truth."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from typing import Any
+
+import asyncpg
+import httpx
+import pytest
+
+from {{ cookiecutter.package_name }}.main import create_app
+from {{ cookiecutter.package_name }}.settings import Settings
+
+from .serving import serving
+
+
+@pytest.fixture
+async def tiny_pool(
+    settings_overrides: dict[str, Any],
+) -> AsyncIterator[tuple[httpx.AsyncClient, asyncpg.Pool]]:
+    settings = Settings(
+        _env_file=None,
+        environment="test",
+        db_pool_min_size=1,
+        db_pool_max_size=1,
+        db_pool_acquire_timeout_seconds=0.2,
+        **settings_overrides,
+    )
+    async with serving(create_app(settings)) as (client, state):
+        yield client, state["db_pool"]
+
+
+async def test_an_exhausted_pool_answers_503_instead_of_hanging(
+    tiny_pool: tuple[httpx.AsyncClient, asyncpg.Pool],
+) -> None:
+    client, pool = tiny_pool
+    async with pool.acquire():
+        response = await asyncio.wait_for(client.get("/api/v1/items"), timeout=5)
+
+    assert response.status_code == 503
+    assert response.headers["content-type"] == "application/problem+json"
+    assert response.json()["detail"] == "The database is busy; retry shortly."
+
+
+async def test_readiness_fails_with_503_naming_the_database_when_it_is_unreachable(
+    tiny_pool: tuple[httpx.AsyncClient, asyncpg.Pool], database_url: str, postgres_server_url: str
+) -> None:
+    client, _ = tiny_pool
+    database = database_url.rpartition("/")[2]
+    admin = await asyncpg.connect(postgres_server_url)
+    try:  # refuse new connections, then cut the pool's: the database is gone for the app
+        await admin.execute(f'ALTER DATABASE "{database}" ALLOW_CONNECTIONS false')
+        await admin.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1", database
+        )
+    finally:
+        await admin.close()
+
+    response = await client.get("/health/ready")
+
+    assert response.status_code == 503
+    body = response.json()
+    assert body["status"] == "unavailable"
+    assert body["checks"]["database"]["status"] == "failed"
+    assert body["checks"]["database"]["required"] is True
+
+
+async def test_pool_connections_carry_the_service_name(
+    client: httpx.AsyncClient, db: asyncpg.Connection, settings: Settings
+) -> None:
+    await client.get("/health/ready")
+
+    names = await db.fetch(
+        "SELECT application_name FROM pg_stat_activity WHERE datname = current_database()"
+    )
+
+    assert settings.service_name in {row["application_name"] for row in names}
+
+
+async def test_the_statement_cache_can_be_disabled_for_pgbouncer(
+    settings_overrides: dict[str, Any],
+) -> None:
+    settings = Settings(
+        _env_file=None, environment="test", db_statement_cache_size=0, **settings_overrides
+    )
+
+    async with serving(create_app(settings)) as (client, _):
+        created = await client.post("/api/v1/items", json={"name": "cacheless"})
+        listed = await client.get("/api/v1/items")
+
+        assert created.status_code == 201
+        assert listed.json()["total"] == 1
