@@ -24,9 +24,23 @@ ANSWERS: dict[str, str] = {
 
 PKG = "src/{package_name}"
 
-# (option, values that keep the paths) -> paths relative to the project root.
-OWNED_PATHS: dict[tuple[str, frozenset[str]], tuple[str, ...]] = {
-    ("database", frozenset({"postgres"})): (
+# A condition: every (option, values) pair must hold, i.e. the answer is one of the values.
+Condition = tuple[tuple[str, frozenset[str]], ...]
+
+
+def when(**options: set[str]) -> Condition:
+    """The condition that each named option's answer is one of the given values."""
+    return tuple(sorted((option, frozenset(values)) for option, values in options.items()))
+
+
+def holds(condition: Condition, answers: dict[str, str]) -> bool:
+    """Whether the answers meet every part of the condition."""
+    return all(answers[option] in values for option, values in condition)
+
+
+# Condition for keeping them -> paths relative to the project root, owned by that condition.
+OWNED_PATHS: dict[Condition, tuple[str, ...]] = {
+    when(database={"postgres"}): (
         "alembic.ini",
         "migrations",
         "scripts/postgres_server.py",
@@ -38,18 +52,35 @@ OWNED_PATHS: dict[tuple[str, frozenset[str]], tuple[str, ...]] = {
         "tests/test_db_pool.py",
         "tests/test_migrations.py",
     ),
-    ("cache", frozenset({"redis"})): ("scripts/redis_server.py",),
-    ("use_metrics", frozenset({"True"})): (
+    when(cache={"redis", "memory"}): (
+        f"{PKG}/cache",
+        "tests/cached_routes.py",
+        "tests/test_cache_reads.py",
+    ),
+    when(cache={"redis", "memory"}, database={"postgres"}): ("tests/test_cached_items.py",),
+    when(cache={"redis", "memory"}, use_http_client={"True"}): ("tests/test_cached_stock.py",),
+    when(cache={"redis", "memory"}, use_metrics={"True"}): ("tests/test_cache_metrics.py",),
+    when(cache={"memory"}): (
+        f"{PKG}/cache/memory.py",
+        "tests/test_cache_memory.py",
+    ),
+    when(cache={"redis"}): (
+        f"{PKG}/cache/redis.py",
+        "scripts/redis_server.py",
+        "tests/fixtures_redis.py",
+        "tests/test_cache_redis.py",
+    ),
+    when(use_metrics={"True"}): (
         f"{PKG}/metrics.py",
         "tests/test_metrics.py",
     ),
-    ("use_http_client", frozenset({"True"})): (
+    when(use_http_client={"True"}): (
         f"{PKG}/clients",
         f"{PKG}/api/stock",
         "tests/test_stock.py",
     ),
-    ("ci", frozenset({"github"})): (".github",),
-    ("license", frozenset({"MIT", "Apache-2.0"})): ("LICENSE",),
+    when(ci={"github"}): (".github",),
+    when(license={"MIT", "Apache-2.0"}): ("LICENSE",),
 }
 
 
@@ -58,8 +89,8 @@ def paths_to_remove(answers: dict[str, str]) -> list[str]:
     package = {"package_name": answers["package_name"]}
     return [
         path.format(**package)
-        for (option, keep), paths in OWNED_PATHS.items()
-        if answers[option] not in keep
+        for condition, paths in OWNED_PATHS.items()
+        if not holds(condition, answers)
         for path in paths
     ]
 

@@ -35,7 +35,9 @@ def load_hook(name: str) -> ModuleType:
 PRE_GEN = load_hook("pre_gen_project")
 POST_GEN = load_hook("post_gen_project")
 
-OWNED_PATHS: dict[tuple[str, frozenset[str]], tuple[str, ...]] = POST_GEN.OWNED_PATHS
+Condition = tuple[tuple[str, frozenset[str]], ...]
+OWNED_PATHS: dict[Condition, tuple[str, ...]] = POST_GEN.OWNED_PATHS
+holds: Callable[[Condition, dict[str, str]], bool] = POST_GEN.holds
 paths_to_remove: Callable[[dict[str, str]], list[str]] = POST_GEN.paths_to_remove
 Rule = tuple[Callable[[Mapping[str, str]], bool], str]
 

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from matrix import COMBOS, Combo, params
-from template import OWNED_PATHS, BakeResult, as_answers, paths_to_remove
+from template import OWNED_PATHS, BakeResult, as_answers, holds, paths_to_remove
 
 each_combo = pytest.mark.parametrize("combo", params(COMBOS, "bake-"))
 
@@ -174,8 +174,8 @@ def test_paths_of_switched_on_features_exist(
     package = {"package_name": baked.answers["package_name"]}
     wanted = [
         path.format(**package)
-        for (option, keep), paths in OWNED_PATHS.items()
-        if baked.answers[option] in keep
+        for condition, paths in OWNED_PATHS.items()
+        if holds(condition, baked.answers)
         for path in paths
     ]
 

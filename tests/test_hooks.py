@@ -14,6 +14,7 @@ from template import (
     choices,
     cookiecutter_json,
     default_answers,
+    holds,
 )
 
 
@@ -40,13 +41,15 @@ def test_owned_paths_are_relative_posix_paths_inside_the_project() -> None:
 
 def test_owned_paths_name_template_options_and_their_values() -> None:
     options = choices()
-    for option, keep in OWNED_PATHS:
-        assert option in options, option
-        assert keep <= set(options[option]), (option, keep)
+    for condition in OWNED_PATHS:
+        for option, keep in condition:
+            assert option in options, option
+            assert keep <= set(options[option]), (option, keep)
 
 
 def test_post_gen_answers_cover_every_option_of_the_table() -> None:
-    assert {option for option, _ in OWNED_PATHS} | {"package_name"} <= set(POST_GEN.ANSWERS)
+    options = {option for condition in OWNED_PATHS for option, _ in condition}
+    assert options | {"package_name"} <= set(POST_GEN.ANSWERS)
 
 
 def test_hook_answers_are_template_variables() -> None:
@@ -62,8 +65,15 @@ def test_pre_gen_hook_sees_every_answer_of_the_template() -> None:
     assert set(PRE_GEN.RENDERED) == variables
 
 
-def test_pruning_removes_nothing_with_the_defaults() -> None:
-    assert POST_GEN.paths_to_remove(default_answers()) == []
+def test_the_defaults_keep_every_feature_of_their_choices() -> None:
+    # Only paths owned by another value of a choice (cache=memory beside redis) go.
+    defaults = default_answers()
+    removed = {condition for condition in OWNED_PATHS if not holds(condition, defaults)}
+
+    assert all(
+        any(defaults[option] not in values and len(choices()[option]) > 2 for option, values in c)
+        for c in removed
+    )
 
 
 def test_matrix_ids_are_unique() -> None:
@@ -91,12 +101,12 @@ def test_matrix_pairs_every_cache_with_every_database() -> None:
     assert set(itertools.product(options["cache"], options["database"])) - seen == set()
 
 
-def test_matrix_all_on_keeps_every_owned_path_and_all_off_keeps_none() -> None:
-    all_on = default_answers(**next(c for c in COMBOS if c.id == "all-on").context)
+def test_matrix_keeps_every_owned_path_somewhere_and_all_off_keeps_none() -> None:
+    bakes = [default_answers(**combo.context) for combo in COMBOS]
     all_off = default_answers(**next(c for c in COMBOS if c.id == "all-off").context)
 
-    assert all(all_on[option] in keep for option, keep in OWNED_PATHS)
-    assert not any(all_off[option] in keep for option, keep in OWNED_PATHS)
+    assert all(any(holds(condition, answers) for answers in bakes) for condition in OWNED_PATHS)
+    assert not any(holds(condition, all_off) for condition in OWNED_PATHS)
 
 
 def test_slow_bakes_exist_and_keep_the_default_python() -> None:

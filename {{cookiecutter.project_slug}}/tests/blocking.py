@@ -12,8 +12,9 @@ import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-# Generous enough for a loaded CI machine, far below what a blocking call costs users.
-DEFAULT_THRESHOLD_SECONDS = float(os.environ.get("BLOCKING_THRESHOLD_SECONDS", "0.25"))
+# Generous enough for a loaded CI machine (a busy core can delay a step by a few hundred
+# milliseconds), and still far below what a blocking call in a route costs its users.
+DEFAULT_THRESHOLD_SECONDS = float(os.environ.get("BLOCKING_THRESHOLD_SECONDS", "0.5"))
 
 
 class _SlowCallbacks(logging.Handler):

@@ -12,6 +12,9 @@ from fastapi import Depends, Request
 {% if cookiecutter.database == "postgres" -%}
 from . import db
 {% endif -%}
+{% if cookiecutter.cache != "none" -%}
+from .cache.reads import CachedReads
+{% endif -%}
 from .settings import Settings
 
 
@@ -27,11 +30,22 @@ def get_http_client(request: Request) -> httpx.AsyncClient:
     client: httpx.AsyncClient = request.state.http_client
     return client
 {%- endif %}
+{%- if cookiecutter.cache != "none" %}
+
+
+def get_cached_reads(request: Request) -> CachedReads:
+    """Cache-aside reads over the cache backend the lifespan opened."""
+    reads: CachedReads = request.state.cached_reads
+    return reads
+{%- endif %}
 
 
 AppSettings = Annotated[Settings, Depends(get_settings)]
 {%- if cookiecutter.database == "postgres" %}
 DbConn = Annotated[db.Connection, Depends(db.connection)]
+{%- endif %}
+{%- if cookiecutter.cache != "none" %}
+Cache = Annotated[CachedReads, Depends(get_cached_reads)]
 {%- endif %}
 {%- if cookiecutter.use_http_client %}
 Http = Annotated[httpx.AsyncClient, Depends(get_http_client)]

@@ -16,10 +16,17 @@ from fastapi import FastAPI
 from . import db
 {% endif -%}
 from .api.health.service import Check
+{%- if cookiecutter.cache != "none" %}
+from .cache import open_cache
+from .cache.reads import CachedReads
+{%- endif %}
 {%- if cookiecutter.use_http_client %}
 from .clients.http import open_http_client
 {%- endif %}
 from .log import get_logger
+{%- if cookiecutter.cache != "none" and cookiecutter.use_metrics %}
+from .metrics import event_counter
+{%- endif %}
 from .settings import Settings
 
 log = get_logger(__name__)
@@ -31,7 +38,7 @@ def make_lifespan(settings: Settings) -> Lifespan:
     """Bind the settings into the lifespan the app factory hands to FastAPI."""
 
     @asynccontextmanager
-    async def lifespan(_: FastAPI) -> AsyncIterator[dict[str, Any]]:
+    async def lifespan(app: FastAPI) -> AsyncIterator[dict[str, Any]]:
         stack = AsyncExitStack()
         async with stack:
             checks: dict[str, Check] = {}
@@ -39,6 +46,24 @@ def make_lifespan(settings: Settings) -> Lifespan:
 {%- if cookiecutter.database == "postgres" %}
             state["db_pool"] = pool = await stack.enter_async_context(db.open_pool(settings))
             checks["database"] = Check(lambda deadline: db.ping(pool, deadline))
+{%- endif %}
+{%- if cookiecutter.cache != "none" %}
+            cache = await stack.enter_async_context(open_cache(settings))
+            checks["cache"] = Check(cache.ping, required=settings.cache_required)
+            state["cached_reads"] = CachedReads(
+                cache,
+                ttl=settings.cache_ttl_seconds,
+                prefix=settings.cache_key_prefix,
+                bypass_seconds=settings.cache_bypass_seconds,
+{%- if cookiecutter.use_metrics %}
+                observe=event_counter(
+                    app.state.metrics_registry,
+                    "cache_requests_total",
+                    "Cached reads by route and result (hit, miss, error).",
+                    ("route", "result"),
+                ),
+{%- endif %}
+            )
 {%- endif %}
 {%- if cookiecutter.use_http_client %}
             state["http_client"] = await stack.enter_async_context(open_http_client(settings))

@@ -9,8 +9,10 @@ writes its samples there and every scrape sums all workers.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from fastapi import FastAPI
-from prometheus_client import CollectorRegistry
+from prometheus_client import CollectorRegistry, Counter
 from prometheus_fastapi_instrumentator import Instrumentator, metrics
 
 # Request latencies of a web service: 5 ms to 10 s, roughly doubling.
@@ -33,3 +35,20 @@ def install_metrics(app: FastAPI) -> CollectorRegistry:
     instrumentator.instrument(app).expose(app, include_in_schema=False, should_gzip=True)
     app.state.metrics_registry = registry
     return registry
+
+
+def event_counter(
+    registry: CollectorRegistry, name: str, documentation: str, labels: tuple[str, ...]
+) -> Callable[..., None]:
+    """A counter of events by label values, as a plain function to call per event."""
+    counter = Counter(name, documentation, labels, registry=registry)
+    children: dict[tuple[str, ...], Counter] = {}
+
+    def count(*values: str) -> None:
+        # `labels()` takes a lock and validates on every call; keep each child instead.
+        child = children.get(values)
+        if child is None:
+            child = children[values] = counter.labels(*values)
+        child.inc()
+
+    return count

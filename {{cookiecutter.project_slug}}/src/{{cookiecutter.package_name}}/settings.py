@@ -56,6 +56,27 @@ class Settings(BaseSettings):
     # PgBouncer in transaction pooling mode.
     db_statement_cache_size: int = Field(default=100, ge=0)
 {%- endif %}
+{%- if cookiecutter.cache != "none" %}
+
+    cache_ttl_seconds: float = Field(default=30.0, gt=0)
+    # Starts every key, so services (or test runs) can share one cache server.
+    cache_key_prefix: str = "{{ cookiecutter.project_slug }}:"
+    # After a cache failure, reads skip the cache this long: one timeout, not one per request.
+    cache_bypass_seconds: float = Field(default=1.0, ge=0)
+    # Readiness fails when a required cache is down; an optional one only reports "degraded"
+    # while reads fall back to their source.
+    cache_required: bool = False
+{%- endif %}
+{%- if cookiecutter.cache == "memory" %}
+    cache_max_entries: int = Field(default=10_000, ge=1)
+{%- endif %}
+{%- if cookiecutter.cache == "redis" %}
+    redis_url: SecretStr = Field(
+        default=SecretStr("redis://127.0.0.1:6379/0"), validation_alias="REDIS_URL"
+    )
+    redis_max_connections: int = Field(default=50, ge=1)
+    redis_socket_timeout_seconds: float = Field(default=0.25, gt=0)
+{%- endif %}
 {%- if cookiecutter.use_http_client %}
 
     inventory_api_url: str = "https://inventory.example.com"

@@ -6,6 +6,9 @@ from http import HTTPStatus
 
 from fastapi import APIRouter, Request, Response
 
+{% if cookiecutter.cache != "none" -%}
+from ...cache.routes import cached_route
+{% endif -%}
 from ...deps import DbConn
 from ...errors import problem_responses
 from . import service
@@ -17,6 +20,9 @@ router = APIRouter(
     prefix="/items",
     tags=["items"],
     responses=problem_responses(HTTPStatus.UNPROCESSABLE_ENTITY, HTTPStatus.SERVICE_UNAVAILABLE),
+{%- if cookiecutter.cache != "none" %}
+    route_class=cached_route("items"),
+{%- endif %}
 )
 
 

@@ -7,12 +7,22 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path
 
+{% if cookiecutter.cache != "none" -%}
+from ...cache.routes import cached_route
+{% endif -%}
 from ...errors import problem_responses
 from . import service
 from .dependencies import Inventory
 from .schemas import Sku, Stock
 
-router = APIRouter(prefix="/stock", tags=["stock"])
+router = APIRouter(
+    prefix="/stock",
+    tags=["stock"],
+{%- if cookiecutter.cache != "none" %}
+    # The upstream's answers are cached too: it is spared, and stays answerable when slow.
+    route_class=cached_route("stock"),
+{%- endif %}
+)
 
 
 @router.get(

@@ -1,0 +1,77 @@
+"""Redis as the cache: shared by every worker and instance, so invalidation reaches all."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+import redis.asyncio as redis
+from redis.asyncio.retry import Retry
+from redis.backoff import NoBackoff
+from redis.exceptions import RedisError
+
+from ..settings import Settings
+from .backend import CacheError
+
+_UNLOCK_IF_OURS = "if redis.call('GET', KEYS[1]) == ARGV[1] then redis.call('DEL', KEYS[1]) end"
+
+
+class RedisCache:
+    """`CacheBackend` over one `redis.asyncio` client and its connection pool."""
+
+    name = "redis"
+
+    def __init__(self, client: redis.Redis, token: str) -> None:
+        self._client = client
+        self._token = token  # identifies this process's locks
+
+    async def get(self, key: str) -> bytes | None:
+        value: bytes | None = await self._call(self._client.get, key)
+        return value
+
+    async def set(self, key: str, value: bytes, ttl: float) -> None:
+        await self._call(self._client.set, key, value, px=max(int(ttl * 1000), 1))
+
+    async def incr(self, key: str) -> int:
+        return int(await self._call(self._client.incr, key))
+
+    async def get_counter(self, key: str) -> int:
+        return int(await self._call(self._client.get, key) or 0)
+
+    async def try_lock(self, key: str, ttl: float) -> bool:
+        taken = await self._call(
+            self._client.set, key, self._token, nx=True, px=max(int(ttl * 1000), 1)
+        )
+        return bool(taken)
+
+    async def unlock(self, key: str) -> None:
+        await self._call(self._client.eval, _UNLOCK_IF_OURS, 1, key, self._token)
+
+    async def ping(self, deadline: float) -> None:
+        await self._call(self._client.ping)
+
+    async def _call(self, command: Any, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return await command(*args, **kwargs)
+        except (RedisError, OSError) as exc:
+            raise CacheError(f"redis: {type(exc).__name__}") from exc
+
+
+@asynccontextmanager
+async def open_redis_cache(settings: Settings) -> AsyncIterator[RedisCache]:
+    """Open the client (its pool connects lazily, so a down Redis does not stop start-up)."""
+    client = redis.Redis.from_url(
+        settings.redis_url.get_secret_value(),
+        max_connections=settings.redis_max_connections,
+        socket_timeout=settings.redis_socket_timeout_seconds,
+        socket_connect_timeout=settings.redis_socket_timeout_seconds,
+        # One try: a cache that is down must cost one short timeout, then be skipped.
+        retry=Retry(NoBackoff(), 0),
+        client_name=settings.service_name,
+    )
+    try:
+        yield RedisCache(client, token=uuid.uuid4().hex)
+    finally:
+        await client.aclose()
