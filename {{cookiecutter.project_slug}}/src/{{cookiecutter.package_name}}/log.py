@@ -48,8 +48,12 @@ def configure_logging(*, level: str, json: bool, stream: TextIO | None = None) -
     """
     stream = stream or sys.stdout
     numeric_level = logging.getLevelNamesMapping()[level]
+    # Replaced in place: loggers already bound hold this very list, so they follow along
+    # (and `structlog.testing.capture_logs`, which edits it in place too, reaches them).
+    processors = structlog.get_config()["processors"]
+    processors[:] = [*_shared_processors(), *_renderer(json=json)]
     structlog.configure(
-        processors=[*_shared_processors(), *_renderer(json=json)],
+        processors=processors,
         wrapper_class=structlog.make_filtering_bound_logger(numeric_level),
         logger_factory=(
             structlog.BytesLoggerFactory(stream.buffer)

@@ -6,7 +6,7 @@ from fastapi import FastAPI
 from fastapi.telemetry import TelemetryConfig
 
 from . import __doc__ as description
-from .api import build_router
+from .api import include_routers
 from .docs import install_docs
 from .errors import exception_handlers
 from .lifespan import make_lifespan
@@ -45,10 +45,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         telemetry=None if settings.opentelemetry else _TELEMETRY_OFF,
     )
     install_openapi(app)
-    app.include_router(build_router())
+    include_routers(app)
     install_docs(app, settings)
 {%- if cookiecutter.use_metrics %}
-    install_metrics(app)
-{%- endif %}
+    app.add_middleware(RequestContextMiddleware, observe=install_metrics(app).observe)
+{%- else %}
     app.add_middleware(RequestContextMiddleware)
+{%- endif %}
     return app

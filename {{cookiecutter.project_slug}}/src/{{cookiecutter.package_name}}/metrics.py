@@ -1,40 +1,97 @@
-"""Prometheus metrics at `/metrics`, lean enough to leave on.
+"""Prometheus metrics at `/metrics`, recorded by the request middleware.
 
-Only the two series dashboards need are recorded, `http_requests_total` and
-`http_request_duration_seconds` (labels `handler`, `method`, `status`); probes and the
-scrape itself are left out so they do not drown the signal. With several workers, set
-`PROMETHEUS_MULTIPROC_DIR` to an empty directory shared by them: each worker then
-writes its samples there and every scrape sums all workers.
+The series and labels are those of `prometheus-fastapi-instrumentator`, so its
+dashboards work unchanged: `http_requests_total` and `http_request_duration_seconds`
+by `handler` (the route template, `none` when no route matched), `method` and `status`.
+They are recorded here rather than by its middleware because that one resolves the
+route again on every request: it cost more than the rest of a cheap request's overhead
+(see bench/README.md of the template). Probes and scrapes are not recorded.
+
+With several workers, set `PROMETHEUS_MULTIPROC_DIR` to an empty directory shared by
+them (before the process starts): each worker writes its samples there and every
+scrape sums all workers.
 """
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 
-from fastapi import FastAPI
-from prometheus_client import CollectorRegistry, Counter
-from prometheus_fastapi_instrumentator import Instrumentator, metrics
+from anyio import to_thread
+from fastapi import FastAPI, Response
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    CollectorRegistry,
+    Counter,
+    Histogram,
+    generate_latest,
+    multiprocess,
+)
 
 # Request latencies of a web service: 5 ms to 10 s, roughly doubling.
 LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
-UNMEASURED_PATHS = ("/health/live", "/health/ready", "/metrics")
+UNMEASURED_PATHS = frozenset({"/health/live", "/health/ready", "/metrics"})
+LABELS = ("handler", "method", "status")
+UNMATCHED = "none"
 
 
-def install_metrics(app: FastAPI) -> CollectorRegistry:
-    """Instrument the app and expose `/metrics`; return the app's own registry."""
+class RequestMetrics:
+    """Counts and times requests; `observe` is called once per response."""
+
+    def __init__(self, registry: CollectorRegistry) -> None:
+        self.requests = Counter(
+            "http_requests_total",
+            "Total number of requests by method, status and handler.",
+            LABELS,
+            registry=registry,
+        )
+        self.duration = Histogram(
+            "http_request_duration_seconds",
+            "Duration of requests by method, status and handler.",
+            LABELS,
+            buckets=LATENCY_BUCKETS,
+            registry=registry,
+        )
+        # `labels()` validates and takes a lock on every call: keep each child instead.
+        self._children: dict[tuple[str, str, int], tuple[Counter, Histogram]] = {}
+
+    def observe(self, method: str, handler: str | None, status: int, seconds: float) -> None:
+        """Record one response (`handler` is None when no route matched)."""
+        key = (handler or UNMATCHED, method, status)
+        if key[0] in UNMEASURED_PATHS:
+            return
+        children = self._children.get(key)
+        if children is None:
+            labels = (key[0], method, str(status))
+            children = self._children[key] = (
+                self.requests.labels(*labels),
+                self.duration.labels(*labels),
+            )
+        children[0].inc()
+        children[1].observe(seconds)
+
+
+def install_metrics(app: FastAPI) -> RequestMetrics:
+    """Serve `/metrics` and return the recorder the request middleware feeds."""
     # One registry per app: a second app in the same process (tests, reloads) would
     # otherwise collide with the first one's series.
     registry = CollectorRegistry()
-    instrumentator = Instrumentator(
-        should_group_status_codes=False,
-        excluded_handlers=list(UNMEASURED_PATHS),
-        registry=registry,
-    )
-    instrumentator.add(metrics.requests(registry=registry))
-    instrumentator.add(metrics.latency(buckets=LATENCY_BUCKETS, registry=registry))
-    instrumentator.instrument(app).expose(app, include_in_schema=False, should_gzip=True)
     app.state.metrics_registry = registry
-    return registry
+
+    @app.get("/metrics", include_in_schema=False)
+    async def metrics() -> Response:
+        # Reading every worker's files in multiprocess mode is file I/O: not on the loop.
+        body = await to_thread.run_sync(_exposition, registry)
+        return Response(body, media_type=CONTENT_TYPE_LATEST)
+
+    return RequestMetrics(registry)
+
+
+def _exposition(registry: CollectorRegistry) -> bytes:
+    if "PROMETHEUS_MULTIPROC_DIR" in os.environ:
+        registry = CollectorRegistry()
+        multiprocess.MultiProcessCollector(registry)  # type: ignore[no-untyped-call]
+    return generate_latest(registry)
 
 
 def event_counter(
@@ -45,7 +102,6 @@ def event_counter(
     children: dict[tuple[str, ...], Counter] = {}
 
     def count(*values: str) -> None:
-        # `labels()` takes a lock and validates on every call; keep each child instead.
         child = children.get(values)
         if child is None:
             child = children[values] = counter.labels(*values)

@@ -7,11 +7,13 @@ several times more per request and breaks contextvars propagation into the handl
 from __future__ import annotations
 
 import re
+import secrets
 import time
-import uuid
+from collections.abc import Callable
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from structlog.contextvars import bind_contextvars, clear_contextvars
+from structlog.typing import FilteringBoundLogger
 
 from .errors import internal_error_response
 from .log import get_logger
@@ -24,18 +26,25 @@ _UNMATCHED = "<unmatched>"
 
 log = get_logger(__name__)
 
+# Called with (method, route template or None, status, seconds) once per response.
+Observer = Callable[[str, str | None, int, float], None]
+
 
 class RequestContextMiddleware:
     """Give each HTTP request an ID, bind it for logging, echo it, and log one line."""
 
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(self, app: ASGIApp, *, observe: Observer | None = None) -> None:
         self.app = app
+        self.observe = observe
+        # Bound once, when the app builds its middleware (after logging is configured):
+        # the lazy module logger would rebuild itself on every request.
+        self.log: FilteringBoundLogger = log.bind()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        request_id = _incoming_request_id(scope) or uuid.uuid4().hex
+        request_id = _incoming_request_id(scope) or secrets.token_hex(16)
         clear_contextvars()
         bind_contextvars(request_id=request_id)
         scope.setdefault("state", {})["request_id"] = request_id
@@ -44,12 +53,24 @@ class RequestContextMiddleware:
         try:
             await self.app(scope, receive, response.send)
         except Exception:
-            log.exception("unhandled_error", path=scope["path"])
+            self.log.exception("unhandled_error", path=scope["path"])
             if response.started:
                 raise
             await internal_error_response(request_id)(scope, receive, response.send)
         finally:
-            _log_access(scope, response.status, started)
+            self._finished(scope, response.status, time.perf_counter() - started)
+
+    def _finished(self, scope: Scope, status: int, seconds: float) -> None:
+        template = route_template(scope)
+        self.log.info(
+            "request",
+            method=scope["method"],
+            path=template or _UNMATCHED,
+            status=status,
+            duration_ms=round(seconds * 1000, 2),
+        )
+        if self.observe is not None:
+            self.observe(scope["method"], template, status, seconds)
 
 
 class _ResponseTracker:
@@ -79,22 +100,12 @@ def _incoming_request_id(scope: Scope) -> str | None:
     return None
 
 
-def route_template(scope: Scope) -> str:
+def route_template(scope: Scope) -> str | None:
     """The matched route's full path template (`/api/v1/items/{item_id}`), not the raw path.
 
     FastAPI keeps included routers nested: `scope["route"]` holds the route as its own
     router declared it, and the effective route context carries the prefixed template.
     """
     context = scope.get("fastapi", {}).get("effective_route_context")
-    template = getattr(context, "path_format", None) or getattr(scope.get("route"), "path", None)
-    return template or _UNMATCHED
-
-
-def _log_access(scope: Scope, status: int, started: float) -> None:
-    log.info(
-        "request",
-        method=scope["method"],
-        path=route_template(scope),
-        status=status,
-        duration_ms=round((time.perf_counter() - started) * 1000, 2),
-    )
+    template: str | None = getattr(context, "path_format", None)
+    return template or getattr(scope.get("route"), "path", None)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from http import HTTPStatus
 
-from fastapi import APIRouter
+from fastapi import APIRouter, FastAPI
 
 from ..errors import problem_responses
 from .digests.router import router as digests_router
@@ -16,19 +16,26 @@ from .items.router import router as items_router
 from .stock.router import router as stock_router
 {%- endif %}
 
-
-def build_router() -> APIRouter:
-    """Assemble every domain router under its prefix."""
-    v1 = APIRouter(prefix="/api/v1")
-    v1.include_router(digests_router)
+# A list, not a tuple: its trailing comma keeps one router per line, however few.
+VERSION_1: list[APIRouter] = [
+    digests_router,
 {%- if cookiecutter.database == "postgres" %}
-    v1.include_router(items_router)
+    items_router,
 {%- endif %}
 {%- if cookiecutter.use_http_client %}
-    v1.include_router(stock_router)
+    stock_router,
 {%- endif %}
+]
+
+
+def include_routers(app: FastAPI) -> None:
+    """Include each domain router in the app directly, the versioned ones under `/api/v1`.
+
+    Flat on purpose: every level of `include_router` nesting is matched again on every
+    request.
+    """
     # Any operation can fail unexpectedly; say so, and in which shape.
-    root = APIRouter(responses=problem_responses(HTTPStatus.INTERNAL_SERVER_ERROR))
-    root.include_router(health_router)
-    root.include_router(v1)
-    return root
+    unexpected = problem_responses(HTTPStatus.INTERNAL_SERVER_ERROR)
+    app.include_router(health_router, responses=unexpected)
+    for router in VERSION_1:
+        app.include_router(router, prefix="/api/v1", responses=unexpected)

@@ -52,7 +52,10 @@ def _serve_from_cache(handler: Handler, namespace: str, vary: Sequence[str]) -> 
             return bytes(response.body) if response.status_code == 200 else None
 
         lookup = await reads.read(
-            namespace, _request_key(request, vary), load, route=route_template(request.scope)
+            namespace,
+            _request_key(request, vary),
+            load,
+            route=route_template(request.scope) or request.url.path,
         )
         bind_contextvars(cache=lookup.result)
         if lookup.body is None:  # not cacheable (a 404...): as the handler answered

@@ -1,0 +1,149 @@
+"""What is measured: the apps, the requests sent to each, and the comparisons drawn.
+
+Three bakes of the template: `default` (all on: PostgreSQL, Redis cache, metrics, HTTP client),
+`memory` (cache=memory) and `nocache` (cache=none, so item reads go to the database). Two
+baselines from `baselines/` run in the default bake's venv, with the same uvicorn flags.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+from apps import AppSpec
+from backends import Backends
+from bakes import Bake, Variant
+
+BASELINES = Path(__file__).resolve().parent / "baselines"
+ITEM = "/api/v1/items/{item_id}"
+ITEMS = "/api/v1/items"
+
+VARIANTS = (
+    Variant("default"),
+    Variant("memory", {"cache": "memory"}),
+    Variant("nocache", {"cache": "none"}),
+)
+
+# live: answers {"status": "ok"}; uncached: 200 without X-Cache; cache-hit: X-Cache: hit.
+Expect = Literal["live", "uncached", "cache-hit"]
+
+
+@dataclass(frozen=True)
+class Scenario:
+    key: str
+    request: str
+    app: str
+    path: str
+    expect: Expect
+
+
+SCENARIOS = (
+    Scenario("bare_live", "GET /health/live", "bare", "/health/live", "live"),
+    Scenario("service_live", "GET /health/live", "service", "/health/live", "live"),
+    Scenario("asyncpg_read", "GET item by id", "asyncpg", ITEM, "uncached"),
+    Scenario("db_read", "GET item by id (database)", "service-nocache", ITEM, "uncached"),
+    Scenario("cached_read", "GET item by id (cache hit)", "service", ITEM, "cache-hit"),
+    Scenario("memory_read", "GET item by id (cache hit)", "service-memory", ITEM, "cache-hit"),
+    Scenario("list", "GET items?limit=50", "service-nocache", f"{ITEMS}?limit=50", "uncached"),
+)
+APPS = ("bare", "service", "service-nocache", "asyncpg", "service-memory")
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """`scenario` req/s over `baseline` req/s, paired within each repetition."""
+
+    key: str
+    scenario: str
+    baseline: str
+    baseline_label: str
+    description: str
+    target: float | None
+
+
+COMPARISONS = (
+    Comparison(
+        "live_vs_bare", "service_live", "bare_live", "bare", "/health/live vs bare FastAPI", 0.80
+    ),
+    Comparison(
+        "database_vs_asyncpg",
+        "db_read",
+        "asyncpg_read",
+        "asyncpg",
+        "database read vs minimal asyncpg",
+        0.85,
+    ),
+    Comparison(
+        "redis_vs_database", "cached_read", "db_read", "database", "cached read vs database", 2.0
+    ),
+    Comparison(
+        "memory_vs_database", "memory_read", "db_read", "database", "memory cache vs database", None
+    ),
+)
+# The service whose startup and memory have targets: the default (all-on) bake.
+TARGET_APP = "service"
+STARTUP_TARGET_SECONDS = 1.5
+RSS_TARGET_MB = 90.0
+
+
+def app_specs(
+    bakes: dict[str, Bake], backends: Backends, item_id: int, item_sql: str | None
+) -> dict[str, AppSpec]:
+    """Every app of the benchmark by name."""
+    default = bakes["default"]
+    services = {
+        "service": service_spec(default, backends, "default bake"),
+        "service-memory": service_spec(bakes["memory"], backends, "cache=memory"),
+        "service-nocache": service_spec(bakes["nocache"], backends, "cache=none"),
+    }
+    asyncpg_env = {"DATABASE_URL": backends.database_url}
+    if item_sql is not None:
+        asyncpg_env["BENCH_ITEM_SQL"] = item_sql
+    baselines = {
+        "bare": _baseline(default, "bare", "bare FastAPI", "bare_fastapi", "/health/live", {}),
+        "asyncpg": _baseline(
+            default,
+            "asyncpg",
+            "minimal FastAPI + asyncpg",
+            "minimal_asyncpg",
+            ITEM.format(item_id=item_id),
+            asyncpg_env,
+        ),
+    }
+    return {**baselines, **services}
+
+
+def service_spec(bake: Bake, backends: Backends, label: str = "default bake") -> AppSpec:
+    """The baked service with its production settings, as `make serve` runs it."""
+    env = {
+        "APP_ENVIRONMENT": "production",
+        "APP_LOG_JSON": "true",
+        "DATABASE_URL": backends.database_url,
+        "REDIS_URL": backends.redis_url,  # ignored by the bakes without Redis
+    }
+    return AppSpec(
+        name=f"service-{bake.variant.name}" if bake.variant.name != "default" else "service",
+        label=f"service, {label}",
+        cwd=bake.root,
+        bin=bake.bin,
+        target=(f"{bake.package}.main:create_app", "--factory"),
+        ready_path="/health/ready",
+        env=env,
+        metrics_dir=(bake.root / "src" / bake.package / "metrics.py").is_file(),
+        json_logs=True,
+    )
+
+
+def _baseline(
+    bake: Bake, name: str, label: str, module: str, ready_path: str, env: dict[str, str]
+) -> AppSpec:
+    return AppSpec(
+        name=name,
+        label=label,
+        cwd=BASELINES,
+        bin=bake.bin,
+        target=(f"{module}:app", "--app-dir", str(BASELINES)),
+        ready_path=ready_path,
+        env=env,
+    )

@@ -1,0 +1,209 @@
+"""Medians across repetitions, the comparisons and targets, as Markdown and as JSON."""
+
+from __future__ import annotations
+
+import json
+import operator
+import statistics
+from collections import Counter
+from collections.abc import Callable, Iterable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from apps import AppSpec
+from measure import AppSample, Sample
+from plan import (
+    COMPARISONS,
+    RSS_TARGET_MB,
+    SCENARIOS,
+    STARTUP_TARGET_SECONDS,
+    TARGET_APP,
+    Comparison,
+)
+
+
+@dataclass
+class Results:
+    """Every sample, by scenario key and by app name."""
+
+    scenarios: dict[str, list[Sample]] = field(default_factory=dict)
+    apps: dict[str, list[AppSample]] = field(default_factory=dict)
+
+    def add(self, key: str, sample: Sample) -> None:
+        self.scenarios.setdefault(key, []).append(sample)
+
+    def add_app(self, name: str, sample: AppSample) -> None:
+        self.apps.setdefault(name, []).append(sample)
+
+
+@dataclass(frozen=True)
+class ScenarioSummary:
+    key: str
+    request: str
+    app: str
+    requests_per_second: float
+    p50_ms: float
+    p99_ms: float
+    cpu_us_per_request: float
+    cpu_us_vs_bare: float | None
+    queries_per_request: float | None
+    errors: int
+    # Distinct ways a request after a run differed from what the scenario measures.
+    after_run: list[str]
+    ratio: float | None
+    ratio_to: str | None
+    samples: list[Sample]
+
+
+@dataclass(frozen=True)
+class AppSummary:
+    name: str
+    label: str
+    startup_seconds: float
+    rss_mb: float
+    warning_lines: int
+    warnings: dict[str, int]
+    samples: list[AppSample]
+
+
+@dataclass(frozen=True)
+class TargetCheck:
+    target: str
+    measured: float | None
+    unit: str
+    met: bool | None
+
+
+@dataclass(frozen=True)
+class Summary:
+    scenarios: list[ScenarioSummary]
+    apps: list[AppSummary]
+    targets: list[TargetCheck]
+
+
+def summarize(results: Results, specs: dict[str, AppSpec]) -> Summary:
+    """Reduce the samples to medians; paired ratios; check the targets."""
+    ratios = {c.scenario: (c, _paired_ratio(results, c)) for c in COMPARISONS}
+    bare_cpu = _median_of(results.scenarios.get("bare_live", []), lambda s: s.cpu_us_per_request)
+    scenarios = [
+        _scenario(
+            scenario.key,
+            scenario.request,
+            specs[scenario.app].label,
+            samples,
+            bare_cpu,
+            ratios.get(scenario.key),
+        )
+        for scenario in SCENARIOS
+        if (samples := results.scenarios.get(scenario.key))
+    ]
+    apps = [_app(specs[name], samples) for name, samples in results.apps.items()]
+    return Summary(scenarios, apps, _targets(ratios, apps))
+
+
+def _scenario(
+    key: str,
+    request: str,
+    app: str,
+    samples: list[Sample],
+    bare_cpu: float | None,
+    ratio: tuple[Comparison, float | None] | None,
+) -> ScenarioSummary:
+    cpu = _median(s.cpu_us_per_request for s in samples)
+    return ScenarioSummary(
+        key=key,
+        request=request,
+        app=app,
+        requests_per_second=_median(s.requests_per_second for s in samples),
+        p50_ms=_median(s.p50_ms for s in samples),
+        p99_ms=_median(s.p99_ms for s in samples),
+        cpu_us_per_request=cpu,
+        cpu_us_vs_bare=None if bare_cpu is None or key == "bare_live" else cpu - bare_cpu,
+        queries_per_request=_median_of(samples, lambda s: s.queries_per_request),
+        errors=sum(s.errors for s in samples),
+        after_run=sorted({s.after_run for s in samples if s.after_run}),
+        ratio=None if ratio is None else ratio[1],
+        ratio_to=None if ratio is None else ratio[0].baseline_label,
+        samples=samples,
+    )
+
+
+def _app(spec: AppSpec, samples: list[AppSample]) -> AppSummary:
+    warnings: Counter[str] = Counter()
+    for sample in samples:
+        warnings.update(sample.log_warnings)
+    return AppSummary(
+        name=spec.name,
+        label=spec.label,
+        startup_seconds=_median(s.startup_seconds for s in samples),
+        rss_mb=_median(s.rss_mb for s in samples),
+        warning_lines=warnings.total(),
+        warnings=dict(warnings),
+        samples=samples,
+    )
+
+
+def _paired_ratio(results: Results, comparison: Comparison) -> float | None:
+    """The median of per-repetition ratios: pairs share whatever the machine did meanwhile."""
+    ours = {s.repetition: s for s in results.scenarios.get(comparison.scenario, [])}
+    theirs = {s.repetition: s for s in results.scenarios.get(comparison.baseline, [])}
+    ratios = [
+        ours[rep].requests_per_second / theirs[rep].requests_per_second
+        for rep in ours.keys() & theirs.keys()
+    ]
+    return statistics.median(ratios) if ratios else None
+
+
+def _targets(
+    ratios: dict[str, tuple[Comparison, float | None]], apps: list[AppSummary]
+) -> list[TargetCheck]:
+    """The targets of README.md: ratios at least, startup and memory below."""
+    checks = [
+        TargetCheck(
+            f"{c.description} >= {c.target:.2f}x", r, "x", _compare(r, c.target, operator.ge)
+        )
+        for c, r in ratios.values()
+        if c.target is not None
+    ]
+    service = next((app for app in apps if app.name == TARGET_APP), None)
+    startup = None if service is None else service.startup_seconds
+    rss = None if service is None else service.rss_mb
+    return [
+        *checks,
+        TargetCheck(
+            f"startup to ready < {STARTUP_TARGET_SECONDS} s",
+            startup,
+            " s",
+            _compare(startup, STARTUP_TARGET_SECONDS, operator.lt),
+        ),
+        TargetCheck(
+            f"RSS per worker < {RSS_TARGET_MB:.0f} MiB",
+            rss,
+            " MiB",
+            _compare(rss, RSS_TARGET_MB, operator.lt),
+        ),
+    ]
+
+
+def _compare(
+    value: float | None, target: float, meets: Callable[[float, float], bool]
+) -> bool | None:
+    """Whether `meets(value, target)`; None if the value was not measured."""
+    return None if value is None else meets(value, target)
+
+
+def _median(values: Iterable[float]) -> float:
+    return statistics.median(list(values))
+
+
+def _median_of(samples: list[Sample], value: Callable[[Sample], float | None]) -> float | None:
+    present = [v for s in samples if (v := value(s)) is not None]
+    return statistics.median(present) if present else None
+
+
+def write_json(path: Path, summary: Summary, meta: dict[str, Any]) -> None:
+    """Write everything, samples included, for later comparison."""
+    document = {"meta": meta, **asdict(summary)}
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(document, indent=2) + "\n")
