@@ -135,6 +135,7 @@ def benchmark(options: Options, workdir: Path) -> tuple[Summary, dict[str, Any]]
         for repetition in range(options.repetitions):
             _repetition(repetition, specs, conditions, results, options, workdir)
         meta = _meta(options, template, bakes, backends, item_id, item_sql)
+        progress("stopping PostgreSQL and Redis, removing the bakes")
     return summarize(results, specs), meta
 
 
