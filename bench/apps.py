@@ -10,6 +10,7 @@ import json
 import os
 import socket
 import subprocess
+import sys
 import tempfile
 import time
 from collections import Counter
@@ -146,6 +147,7 @@ def _stop(process: subprocess.Popen[bytes]) -> None:
     try:
         process.wait(timeout=STOP_TIMEOUT)
     except subprocess.TimeoutExpired:
+        print(f"note: the app ignored SIGTERM for {STOP_TIMEOUT} s; killed", file=sys.stderr)
         process.kill()
         process.wait()
 

@@ -20,15 +20,15 @@ from typing import Protocol
 
 from bakes import Bake, clean_env, run
 
-DATABASE = "bench"
+DATABASE = "bench"  # also named in _STATEMENTS_OF_APPS
 STATEMENT_STATS = "pg_stat_statements"
-# What asyncpg's pool runs when a connection goes back to it (`Connection.reset()`): not a
-# query of the app, so it is left out of the count.
-_POOL_RESET = r"^\s*(CLOSE ALL|UNLISTEN|RESET ALL|SELECT pg_advisory_unlock_all\(\))"
-_STATEMENTS_OF_APPS = f"""
+# Statements run in the apps' database, except what asyncpg's pool runs when a connection goes
+# back to it (`Connection.reset()`): not a query of the app.
+_STATEMENTS_OF_APPS = r"""
 SELECT coalesce(sum(s.calls), 0)
-FROM {STATEMENT_STATS} AS s JOIN pg_database AS d ON d.oid = s.dbid
-WHERE d.datname = '{DATABASE}' AND s.query !~* '{_POOL_RESET}'
+FROM pg_stat_statements AS s JOIN pg_database AS d ON d.oid = s.dbid
+WHERE d.datname = 'bench'
+  AND s.query !~* '^\s*(CLOSE ALL|UNLISTEN|RESET ALL|SELECT pg_advisory_unlock_all\(\))'
 """
 
 

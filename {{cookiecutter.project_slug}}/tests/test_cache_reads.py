@@ -175,9 +175,9 @@ class BrokenBackend:
         await self._fail()
         return 0
 
-    async def get_counter(self, key: str) -> int:
+    async def get_versioned(self, counter: str, head: str, tail: str) -> tuple[int, bytes | None]:
         await self._fail()
-        return 0
+        return 0, None
 
     async def try_lock(self, key: str, ttl: float) -> bool:
         await self._fail()

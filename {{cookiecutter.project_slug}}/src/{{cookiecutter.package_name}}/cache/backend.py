@@ -22,7 +22,12 @@ class CacheBackend(Protocol):
         """Add one to a counter (0 if absent) and return the new value; counters never expire."""
         ...
 
-    async def get_counter(self, key: str) -> int: ...
+    async def get_versioned(self, counter: str, head: str, tail: str) -> tuple[int, bytes | None]:
+        """Read counter `counter` (0 if absent) and the value at `head + str(it) + tail`.
+
+        One step, one round trip: the hot path of every cached read.
+        """
+        ...
 
     async def try_lock(self, key: str, ttl: float) -> bool:
         """Take a lock that expires by itself after `ttl` seconds; False if already held."""

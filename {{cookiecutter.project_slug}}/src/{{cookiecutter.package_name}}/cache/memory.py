@@ -49,8 +49,9 @@ class MemoryCache:
         self._counters[key] = self._counters.get(key, 0) + 1
         return self._counters[key]
 
-    async def get_counter(self, key: str) -> int:
-        return self._counters.get(key, 0)
+    async def get_versioned(self, counter: str, head: str, tail: str) -> tuple[int, bytes | None]:
+        version = self._counters.get(counter, 0)
+        return version, await self.get(f"{head}{version}{tail}")
 
     async def try_lock(self, key: str, ttl: float) -> bool:
         now = time.monotonic()

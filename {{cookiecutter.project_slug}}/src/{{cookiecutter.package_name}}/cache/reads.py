@@ -77,16 +77,17 @@ class CachedReads:
     async def _read(self, namespace: str, request_key: str, load: Loader) -> Lookup:
         if time.monotonic() < self._bypass_until:
             return Lookup(await load(), "error")
+        head, tail = f"{self.prefix}{namespace}:", f":{request_key}"
         try:
-            generation = await self.backend.get_counter(self._generation_key(namespace))
-            key = f"{self.prefix}{namespace}:{generation}:{request_key}"
-            cached = await self.backend.get(key)
+            generation, cached = await self.backend.get_versioned(
+                self._generation_key(namespace), head, tail
+            )
         except CacheError as exc:
             self._failed(exc, action="read")
             return Lookup(await load(), "error")
         if cached is not None:
             return Lookup(cached, "hit")
-        return Lookup(await self._single_flight(key, load), "miss")
+        return Lookup(await self._single_flight(f"{head}{generation}{tail}", load), "miss")
 
     async def _single_flight(self, key: str, load: Loader) -> bytes | None:
         if (pending := self._inflight.get(key)) is not None:

@@ -16,6 +16,12 @@ from ..settings import Settings
 from .backend import CacheError
 
 _UNLOCK_IF_OURS = "if redis.call('GET', KEYS[1]) == ARGV[1] then redis.call('DEL', KEYS[1]) end"
+# The counter and the entry it points to in one round trip. The entry's key is built in
+# the script, which a Redis Cluster would refuse; a single server or replica set is fine.
+_GET_VERSIONED = """
+local version = redis.call('GET', KEYS[1]) or '0'
+return {version, redis.call('GET', ARGV[1] .. version .. ARGV[2])}
+"""
 
 
 class RedisCache:
@@ -26,6 +32,7 @@ class RedisCache:
     def __init__(self, client: redis.Redis, token: str) -> None:
         self._client = client
         self._token = token  # identifies this process's locks
+        self._get_versioned = client.register_script(_GET_VERSIONED)
 
     async def get(self, key: str) -> bytes | None:
         value: bytes | None = await self._call(self._client.get, key)
@@ -37,8 +44,9 @@ class RedisCache:
     async def incr(self, key: str) -> int:
         return int(await self._call(self._client.incr, key))
 
-    async def get_counter(self, key: str) -> int:
-        return int(await self._call(self._client.get, key) or 0)
+    async def get_versioned(self, counter: str, head: str, tail: str) -> tuple[int, bytes | None]:
+        version, value = await self._call(self._get_versioned, keys=[counter], args=[head, tail])
+        return int(version), value
 
     async def try_lock(self, key: str, ttl: float) -> bool:
         taken = await self._call(
