@@ -112,7 +112,9 @@ def snapshot_template(template: Path, destination: Path) -> Path:
         source = template / part
         if source.is_dir():
             shutil.copytree(
-                source, destination / part, ignore=shutil.ignore_patterns("__pycache__")
+                source,
+                destination / part,
+                ignore=shutil.ignore_patterns("__pycache__", ".*_cache", ".venv"),
             )
         else:
             shutil.copy2(source, destination / part)

@@ -54,7 +54,6 @@ APPS = ("bare", "service", "service-nocache", "asyncpg", "service-memory")
 class Comparison:
     """`scenario` req/s over `baseline` req/s, paired within each repetition."""
 
-    key: str
     scenario: str
     baseline: str
     baseline_label: str
@@ -63,23 +62,10 @@ class Comparison:
 
 
 COMPARISONS = (
-    Comparison(
-        "live_vs_bare", "service_live", "bare_live", "bare", "/health/live vs bare FastAPI", 0.80
-    ),
-    Comparison(
-        "database_vs_asyncpg",
-        "db_read",
-        "asyncpg_read",
-        "asyncpg",
-        "database read vs minimal asyncpg",
-        0.85,
-    ),
-    Comparison(
-        "redis_vs_database", "cached_read", "db_read", "database", "cached read vs database", 2.0
-    ),
-    Comparison(
-        "memory_vs_database", "memory_read", "db_read", "database", "memory cache vs database", None
-    ),
+    Comparison("service_live", "bare_live", "bare", "/health/live vs bare FastAPI", 0.80),
+    Comparison("db_read", "asyncpg_read", "asyncpg", "database read vs minimal asyncpg", 0.85),
+    Comparison("cached_read", "db_read", "database", "cached read vs database", 2.0),
+    Comparison("memory_read", "db_read", "database", "memory cache vs database", None),
 )
 # The service whose startup and memory have targets: the default (all-on) bake.
 TARGET_APP = "service"
@@ -93,9 +79,13 @@ def app_specs(
     """Every app of the benchmark by name."""
     default = bakes["default"]
     services = {
-        "service": service_spec(default, backends, "default bake"),
-        "service-memory": service_spec(bakes["memory"], backends, "cache=memory"),
-        "service-nocache": service_spec(bakes["nocache"], backends, "cache=none"),
+        "service": service_spec(default, backends),
+        "service-memory": service_spec(
+            bakes["memory"], backends, name="service-memory", label="cache=memory"
+        ),
+        "service-nocache": service_spec(
+            bakes["nocache"], backends, name="service-nocache", label="cache=none"
+        ),
     }
     asyncpg_env = {"DATABASE_URL": backends.database_url}
     if item_sql is not None:
@@ -114,7 +104,9 @@ def app_specs(
     return {**baselines, **services}
 
 
-def service_spec(bake: Bake, backends: Backends, label: str = "default bake") -> AppSpec:
+def service_spec(
+    bake: Bake, backends: Backends, *, name: str = "service", label: str = "default bake"
+) -> AppSpec:
     """The baked service with its production settings, as `make serve` runs it."""
     env = {
         "APP_ENVIRONMENT": "production",
@@ -123,7 +115,7 @@ def service_spec(bake: Bake, backends: Backends, label: str = "default bake") ->
         "REDIS_URL": backends.redis_url,  # ignored by the bakes without Redis
     }
     return AppSpec(
-        name=f"service-{bake.variant.name}" if bake.variant.name != "default" else "service",
+        name=name,
         label=f"service, {label}",
         cwd=bake.root,
         bin=bake.bin,

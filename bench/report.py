@@ -20,6 +20,7 @@ from plan import (
     STARTUP_TARGET_SECONDS,
     TARGET_APP,
     Comparison,
+    Scenario,
 )
 
 
@@ -87,14 +88,7 @@ def summarize(results: Results, specs: dict[str, AppSpec]) -> Summary:
     ratios = {c.scenario: (c, _paired_ratio(results, c)) for c in COMPARISONS}
     bare_cpu = _median_of(results.scenarios.get("bare_live", []), lambda s: s.cpu_us_per_request)
     scenarios = [
-        _scenario(
-            scenario.key,
-            scenario.request,
-            specs[scenario.app].label,
-            samples,
-            bare_cpu,
-            ratios.get(scenario.key),
-        )
+        _scenario(scenario, specs[scenario.app].label, samples, bare_cpu, ratios.get(scenario.key))
         for scenario in SCENARIOS
         if (samples := results.scenarios.get(scenario.key))
     ]
@@ -103,17 +97,17 @@ def summarize(results: Results, specs: dict[str, AppSpec]) -> Summary:
 
 
 def _scenario(
-    key: str,
-    request: str,
+    scenario: Scenario,
     app: str,
     samples: list[Sample],
     bare_cpu: float | None,
     ratio: tuple[Comparison, float | None] | None,
 ) -> ScenarioSummary:
     cpu = _median(s.cpu_us_per_request for s in samples)
+    key = scenario.key
     return ScenarioSummary(
         key=key,
-        request=request,
+        request=scenario.request,
         app=app,
         requests_per_second=_median(s.requests_per_second for s in samples),
         p50_ms=_median(s.p50_ms for s in samples),

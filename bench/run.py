@@ -232,6 +232,7 @@ def _interrupt(signum: int, frame: FrameType | None) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Run the benchmark; 0 when it completed (whatever the figures), 130 when interrupted."""
     options = parse_args(argv)
     preflight(options)
     for name in _STOP_SIGNALS:
