@@ -29,7 +29,7 @@ async def tiny_pool(
         **settings_overrides,
     )
     async with serving(create_app(settings)) as (client, state):
-        yield client, state["db_pool"]
+        yield client, state["database"].pool
 
 
 async def test_an_exhausted_pool_answers_503_instead_of_hanging(

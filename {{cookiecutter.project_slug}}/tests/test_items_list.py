@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-
 import asyncpg
 import httpx
 import pytest
 from fastapi import FastAPI, Request
 
-from {{ cookiecutter.package_name }} import db as database
-from {{ cookiecutter.package_name }}.db import Connection
+from {{ cookiecutter.package_name }}.db import Database, Pooled
+from {{ cookiecutter.package_name }}.deps import get_database
 
 ITEMS = "/api/v1/items"
 
@@ -90,19 +88,31 @@ class QueryCounter:
         self.queries.append(record.query)
 
 
+class CountingDatabase(Database):
+    """The real database, with every connection it lends reporting its queries."""
+
+    def __init__(self, database: Database, counter: QueryCounter) -> None:
+        super().__init__(database.pool, acquire_timeout=database.acquire_timeout)
+        self.counter = counter
+
+    async def _acquire(self) -> Pooled:
+        conn = await super()._acquire()
+        conn.add_query_logger(self.counter)
+        return conn
+
+    async def _release(self, conn: Pooled) -> None:
+        conn.remove_query_logger(self.counter)
+        await super()._release(conn)
+
+
 @pytest.fixture
 def query_counter(app: FastAPI) -> QueryCounter:
     counter = QueryCounter()
 
-    async def counted_connection(request: Request) -> AsyncIterator[Connection]:
-        async for conn in database.connection(request):
-            conn.add_query_logger(counter)
-            try:
-                yield conn
-            finally:
-                conn.remove_query_logger(counter)
+    def counting_database(request: Request) -> Database:
+        return CountingDatabase(get_database(request), counter)
 
-    app.dependency_overrides[database.connection] = counted_connection
+    app.dependency_overrides[get_database] = counting_database
     return counter
 
 

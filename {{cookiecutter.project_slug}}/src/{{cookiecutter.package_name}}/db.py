@@ -1,27 +1,91 @@
-"""PostgreSQL through one asyncpg pool, opened and closed by the lifespan."""
+"""PostgreSQL through one asyncpg pool, opened and closed by the lifespan.
+
+Handlers get a `Database`: the pool with a bounded wait for a connection. A query
+borrows a connection only for itself, so a request holds none while it does other
+work, and no per-request dependency with cleanup (costly in FastAPI) is needed.
+"""
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import TypeAlias
+from typing import Any, TypeAlias
 
 import asyncpg
 from asyncpg.pool import PoolConnectionProxy
-from fastapi import Request
 
 from .errors import ServiceUnavailableError
 from .settings import Settings
 
 _POOL_CLOSE_TIMEOUT_SECONDS = 10.0
 
-# What services accept: a pooled connection in requests, a plain one in scripts and tests.
+# What services receive inside `Database.transaction()`, and tests from `asyncpg.connect`.
 Connection: TypeAlias = "asyncpg.Connection[asyncpg.Record] | PoolConnectionProxy[asyncpg.Record]"
+Pooled: TypeAlias = "PoolConnectionProxy[asyncpg.Record]"
+
+
+class Database:
+    """The pool, lending connections within a deadline: a full pool means a 503, not a hang."""
+
+    def __init__(self, pool: asyncpg.Pool, *, acquire_timeout: float) -> None:
+        self.pool = pool
+        self.acquire_timeout = acquire_timeout
+
+    async def fetch(self, query: str, *args: Any) -> list[asyncpg.Record]:
+        conn = await self._acquire()
+        try:
+            return await conn.fetch(query, *args)
+        finally:
+            await self._release(conn)
+
+    async def fetchrow(self, query: str, *args: Any) -> asyncpg.Record | None:
+        conn = await self._acquire()
+        try:
+            return await conn.fetchrow(query, *args)
+        finally:
+            await self._release(conn)
+
+    async def execute(self, query: str, *args: Any) -> str:
+        conn = await self._acquire()
+        try:
+            return await conn.execute(query, *args)
+        finally:
+            await self._release(conn)
+
+    @asynccontextmanager
+    async def connection(self) -> AsyncIterator[Pooled]:
+        """One connection for several statements."""
+        conn = await self._acquire()
+        try:
+            yield conn
+        finally:
+            await self._release(conn)
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[Pooled]:
+        """One connection in a transaction: committed on exit, rolled back on an error."""
+        async with self.connection() as conn, conn.transaction():
+            yield conn
+
+    async def _acquire(self) -> Pooled:
+        try:
+            # asyncio.timeout rather than acquire(timeout=...): that one wraps the wait in
+            # a task of its own (asyncio.wait_for), a cost paid on every query.
+            async with asyncio.timeout(self.acquire_timeout):
+                conn: Pooled = await self.pool.acquire()
+        except TimeoutError as exc:
+            raise ServiceUnavailableError("The database is busy; retry shortly.") from exc
+        except (OSError, asyncpg.PostgresError) as exc:
+            raise ServiceUnavailableError("The database is unreachable.") from exc
+        return conn
+
+    async def _release(self, conn: Pooled) -> None:
+        await self.pool.release(conn)
 
 
 @asynccontextmanager
-async def open_pool(settings: Settings) -> AsyncIterator[asyncpg.Pool]:
+async def open_database(settings: Settings) -> AsyncIterator[Database]:
     """Open the connection pool sized by the settings; close it (bounded) on exit."""
     pool = await asyncpg.create_pool(
         dsn=settings.database_url.get_secret_value(),
@@ -34,7 +98,7 @@ async def open_pool(settings: Settings) -> AsyncIterator[asyncpg.Pool]:
         server_settings={"application_name": settings.service_name},
     )
     try:
-        yield pool
+        yield Database(pool, acquire_timeout=settings.db_pool_acquire_timeout_seconds)
     finally:
         try:
             await asyncio.wait_for(pool.close(), _POOL_CLOSE_TIMEOUT_SECONDS)
@@ -42,26 +106,7 @@ async def open_pool(settings: Settings) -> AsyncIterator[asyncpg.Pool]:
             pool.terminate()
 
 
-async def ping(pool: asyncpg.Pool, deadline: float) -> None:
+async def ping(database: Database, deadline: float) -> None:
     """Prove the database answers, within `deadline` seconds."""
-    async with pool.acquire(timeout=deadline) as conn:
+    async with database.pool.acquire(timeout=deadline) as conn:
         await conn.fetchval("SELECT 1", timeout=deadline)
-
-
-async def connection(request: Request) -> AsyncIterator[Connection]:
-    """Lend a pooled connection to one request; a 503 if none frees up in time."""
-    settings: Settings = request.state.settings
-    pool: asyncpg.Pool = request.state.db_pool
-    try:
-        # asyncio.timeout rather than acquire(timeout=...): that one wraps the wait in a
-        # task of its own (asyncio.wait_for), a cost paid on every request.
-        async with asyncio.timeout(settings.db_pool_acquire_timeout_seconds):
-            conn = await pool.acquire()
-    except TimeoutError as exc:
-        raise ServiceUnavailableError("The database is busy; retry shortly.") from exc
-    except (OSError, asyncpg.PostgresError) as exc:
-        raise ServiceUnavailableError("The database is unreachable.") from exc
-    try:
-        yield conn
-    finally:
-        await pool.release(conn)

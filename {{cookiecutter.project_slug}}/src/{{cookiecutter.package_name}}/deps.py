@@ -22,6 +22,14 @@ def get_settings(request: Request) -> Settings:
     """The settings the app was created with."""
     settings: Settings = request.state.settings
     return settings
+{%- if cookiecutter.database == "postgres" %}
+
+
+def get_database(request: Request) -> db.Database:
+    """The database: the pool, lending a connection per query within a deadline."""
+    database: db.Database = request.state.database
+    return database
+{%- endif %}
 {%- if cookiecutter.use_http_client %}
 
 
@@ -42,7 +50,7 @@ def get_cached_reads(request: Request) -> CachedReads:
 
 AppSettings = Annotated[Settings, Depends(get_settings)]
 {%- if cookiecutter.database == "postgres" %}
-DbConn = Annotated[db.Connection, Depends(db.connection)]
+Db = Annotated[db.Database, Depends(get_database)]
 {%- endif %}
 {%- if cookiecutter.cache != "none" %}
 Cache = Annotated[CachedReads, Depends(get_cached_reads)]

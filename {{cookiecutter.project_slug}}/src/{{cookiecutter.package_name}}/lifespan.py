@@ -44,8 +44,10 @@ def make_lifespan(settings: Settings) -> Lifespan:
             checks: dict[str, Check] = {}
             state: dict[str, Any] = {"settings": settings, "readiness_checks": checks}
 {%- if cookiecutter.database == "postgres" %}
-            state["db_pool"] = pool = await stack.enter_async_context(db.open_pool(settings))
-            checks["database"] = Check(lambda deadline: db.ping(pool, deadline))
+            state["database"] = database = await stack.enter_async_context(
+                db.open_database(settings)
+            )
+            checks["database"] = Check(lambda deadline: db.ping(database, deadline))
 {%- endif %}
 {%- if cookiecutter.cache != "none" %}
             cache = await stack.enter_async_context(open_cache(settings))

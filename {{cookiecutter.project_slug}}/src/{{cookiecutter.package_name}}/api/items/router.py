@@ -9,7 +9,7 @@ from fastapi import APIRouter, Request, Response
 {% if cookiecutter.cache != "none" -%}
 from ...cache.routes import cached_route
 {% endif -%}
-from ...deps import DbConn
+from ...deps import Db
 from ...errors import problem_responses
 from . import service
 from .dependencies import ItemFilters, ItemId
@@ -27,32 +27,32 @@ router = APIRouter(
 
 
 @router.post("", status_code=HTTPStatus.CREATED, responses=problem_responses(HTTPStatus.CONFLICT))
-async def create_item(body: ItemCreate, conn: DbConn, request: Request, response: Response) -> Item:
+async def create_item(body: ItemCreate, db: Db, request: Request, response: Response) -> Item:
     """Create an item; 409 if the name is taken."""
-    item = await service.create(conn=conn, data=body)
+    item = await service.create(db=db, data=body)
     response.headers["Location"] = request.app.url_path_for("get_item", item_id=str(item.id))
     return item
 
 
 @router.get("")
-async def list_items(query: ItemFilters, conn: DbConn) -> ItemPage:
+async def list_items(query: ItemFilters, db: Db) -> ItemPage:
     """A page of items, filtered by name and tag, each with its tags."""
-    return await service.list_page(conn=conn, query=query)
+    return await service.list_page(db=db, query=query)
 
 
 @router.get("/{item_id}", responses=problem_responses(HTTPStatus.NOT_FOUND))
-async def get_item(item_id: ItemId, conn: DbConn) -> Item:
+async def get_item(item_id: ItemId, db: Db) -> Item:
     """One item."""
-    item = await service.get(conn=conn, item_id=item_id)
+    item = await service.get(db=db, item_id=item_id)
     if item is None:
         raise ItemNotFoundError(item_id)
     return item
 
 
 @router.patch("/{item_id}", responses=problem_responses(HTTPStatus.NOT_FOUND, HTTPStatus.CONFLICT))
-async def update_item(item_id: ItemId, body: ItemUpdate, conn: DbConn) -> Item:
+async def update_item(item_id: ItemId, body: ItemUpdate, db: Db) -> Item:
     """Change some fields of an item; tags, when sent, replace the old ones."""
-    item = await service.update(conn=conn, item_id=item_id, data=body)
+    item = await service.update(db=db, item_id=item_id, data=body)
     if item is None:
         raise ItemNotFoundError(item_id)
     return item
@@ -63,7 +63,7 @@ async def update_item(item_id: ItemId, body: ItemUpdate, conn: DbConn) -> Item:
     status_code=HTTPStatus.NO_CONTENT,
     responses=problem_responses(HTTPStatus.NOT_FOUND),
 )
-async def delete_item(item_id: ItemId, conn: DbConn) -> None:
+async def delete_item(item_id: ItemId, db: Db) -> None:
     """Delete an item."""
-    if not await service.delete(conn=conn, item_id=item_id):
+    if not await service.delete(db=db, item_id=item_id):
         raise ItemNotFoundError(item_id)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncpg
 
-from ...db import Connection
+from ...db import Connection, Database
 from .exceptions import ItemNameTakenError
 from .schemas import Item, ItemCreate, ItemPage, ItemQuery, ItemUpdate
 
@@ -45,9 +45,9 @@ _LINK_TAGS = "INSERT INTO item_tags (item_id, tag_id) SELECT $1, id FROM tags WH
 _UNLINK_TAGS = "DELETE FROM item_tags WHERE item_id = $1"
 
 
-async def create(*, conn: Connection, data: ItemCreate) -> Item:
+async def create(*, db: Database, data: ItemCreate) -> Item:
     """Store a new item with its tags."""
-    async with conn.transaction():
+    async with db.transaction() as conn:
         try:
             item_id: int = await conn.fetchval(_INSERT, data.name, data.description)
         except asyncpg.UniqueViolationError as exc:
@@ -56,24 +56,25 @@ async def create(*, conn: Connection, data: ItemCreate) -> Item:
         return await _get_existing(conn, item_id)
 
 
-async def get(*, conn: Connection, item_id: int) -> Item | None:
+async def get(*, db: Database | Connection, item_id: int) -> Item | None:
     """One item with its tags, or None."""
-    row = await conn.fetchrow(_GET, item_id)
+    row = await db.fetchrow(_GET, item_id)
     return None if row is None else Item.model_validate(dict(row))
 
 
-async def list_page(*, conn: Connection, query: ItemQuery) -> ItemPage:
+async def list_page(*, db: Database, query: ItemQuery) -> ItemPage:
     """One page of the items matching the filters, each with its tags: two queries."""
     pattern = None if query.q is None else _escape_like(query.q)
-    rows = await conn.fetch(_PAGE, pattern, query.tag, query.limit, query.offset)
-    total: int = await conn.fetchval(_COUNT, pattern, query.tag)
+    async with db.connection() as conn:
+        rows = await conn.fetch(_PAGE, pattern, query.tag, query.limit, query.offset)
+        total: int = await conn.fetchval(_COUNT, pattern, query.tag)
     items = [Item.model_validate(dict(row)) for row in rows]
     return ItemPage(items=items, total=total, limit=query.limit, offset=query.offset)
 
 
-async def update(*, conn: Connection, item_id: int, data: ItemUpdate) -> Item | None:
+async def update(*, db: Database, item_id: int, data: ItemUpdate) -> Item | None:
     """Change the fields that were sent; replace the tags if they were sent. None if absent."""
-    async with conn.transaction():
+    async with db.transaction() as conn:
         try:
             found = await conn.fetchval(_UPDATE, item_id, data.name, data.description)
         except asyncpg.UniqueViolationError as exc:
@@ -86,9 +87,9 @@ async def update(*, conn: Connection, item_id: int, data: ItemUpdate) -> Item | 
         return await _get_existing(conn, item_id)
 
 
-async def delete(*, conn: Connection, item_id: int) -> bool:
+async def delete(*, db: Database, item_id: int) -> bool:
     """Delete an item (its tag links go with it); False if it did not exist."""
-    status: str = await conn.execute(_DELETE, item_id)
+    status = await db.execute(_DELETE, item_id)
     return status == "DELETE 1"
 
 
@@ -99,7 +100,7 @@ async def _link_tags(conn: Connection, item_id: int, tags: list[str]) -> None:
 
 
 async def _get_existing(conn: Connection, item_id: int) -> Item:
-    item = await get(conn=conn, item_id=item_id)
+    item = await get(db=conn, item_id=item_id)
     if item is None:
         raise LookupError(f"item {item_id} vanished inside its own transaction")
     return item
