@@ -70,16 +70,20 @@ class RedisCache:
 @asynccontextmanager
 async def open_redis_cache(settings: Settings) -> AsyncIterator[RedisCache]:
     """Open the client (its pool connects lazily, so a down Redis does not stop start-up)."""
-    client = redis.Redis.from_url(
+    timeout = settings.redis_socket_timeout_seconds
+    # A blocking pool: past max_connections a request waits (up to the socket timeout) for
+    # a connection instead of failing at once, so a burst does not read as an outage.
+    pool = redis.BlockingConnectionPool.from_url(
         settings.redis_url.get_secret_value(),
         max_connections=settings.redis_max_connections,
-        socket_timeout=settings.redis_socket_timeout_seconds,
-        socket_connect_timeout=settings.redis_socket_timeout_seconds,
-        # One try: a cache that is down must cost one short timeout, then be skipped.
-        retry=Retry(NoBackoff(), 0),
+        timeout=timeout,
+        socket_timeout=timeout,
+        socket_connect_timeout=timeout,
         client_name=settings.service_name,
     )
+    # One try: a cache that is down must cost one short timeout, then be skipped.
+    client = redis.Redis(connection_pool=pool, retry=Retry(NoBackoff(), 0))
     try:
         yield RedisCache(client, token=uuid.uuid4().hex)
     finally:
-        await client.aclose()
+        await client.aclose(close_connection_pool=True)
