@@ -109,8 +109,8 @@ class CountingDatabase(Database):
 def query_counter(app: FastAPI) -> QueryCounter:
     counter = QueryCounter()
 
-    def counting_database(request: Request) -> Database:
-        return CountingDatabase(get_database(request), counter)
+    async def counting_database(request: Request) -> Database:
+        return CountingDatabase(await get_database(request), counter)
 
     app.dependency_overrides[get_database] = counting_database
     return counter

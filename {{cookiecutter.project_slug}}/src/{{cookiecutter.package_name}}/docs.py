@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import secrets
-from collections.abc import Callable
-from typing import Annotated
+from collections.abc import Callable, Coroutine
+from typing import Annotated, Any
 
 from anyio import to_thread
 from fastapi import APIRouter, Depends, FastAPI, HTTPException
@@ -44,13 +44,15 @@ def _docs_router(app: FastAPI, settings: Settings) -> APIRouter:
     return router
 
 
-def _credentials_guard(settings: Settings) -> Callable[[HTTPBasicCredentials | None], None]:
+def _credentials_guard(
+    settings: Settings,
+) -> Callable[[HTTPBasicCredentials | None], Coroutine[Any, Any, None]]:
     expected_user = (settings.docs_username or "").encode()
     expected_password = (
         settings.docs_password.get_secret_value() if settings.docs_password else ""
     ).encode()
 
-    def require_credentials(
+    async def require_credentials(
         credentials: Annotated[HTTPBasicCredentials | None, Depends(_basic)],
     ) -> None:
         # Compare both in constant time, always, so timing reveals neither.

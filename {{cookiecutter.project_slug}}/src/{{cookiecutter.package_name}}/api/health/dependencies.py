@@ -10,7 +10,7 @@ from fastapi import Depends, Request
 from .service import Check
 
 
-def get_checks(request: Request) -> Mapping[str, Check]:
+async def get_checks(request: Request) -> Mapping[str, Check]:
     checks: Mapping[str, Check] = request.state.readiness_checks
     return checks
 

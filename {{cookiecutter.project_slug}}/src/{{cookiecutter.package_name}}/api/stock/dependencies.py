@@ -10,7 +10,7 @@ from ...clients.inventory import InventoryClient
 from ...deps import AppSettings, Http
 
 
-def get_inventory(http: Http, settings: AppSettings) -> InventoryClient:
+async def get_inventory(http: Http, settings: AppSettings) -> InventoryClient:
     return InventoryClient(http, settings.inventory_api_url)
 
 
