@@ -51,28 +51,35 @@ SOFT_KEYWORDS = frozenset(keyword.softkwlist) | {"_", "case", "match", "type"}
 # Modules added after the oldest supported Python: the service may outlive it.
 NEWER_STDLIB = frozenset({"annotationlib", "compression"})
 # Import names the generated project depends on or lays out itself (tests/, scripts/,
-# migrations/ sit next to src/ and win on sys.path when pytest or alembic runs).
+# migrations/ sit next to src/ and win on sys.path when pytest or alembic runs; the
+# modules in scripts/ are on the test path).
 SHADOWED = frozenset(
     {
         "alembic",
         "anyio",
+        "asgi_lifespan",
         "asyncpg",
+        "dev",
         "fastapi",
         "httpx",
         "migrations",
         "mypy",
+        "orjson",
+        "postgres_server",
         "prometheus_client",
         "pydantic",
         "pydantic_settings",
         "pytest",
         "pytest_asyncio",
         "redis",
+        "redis_server",
         "ruff",
         "scripts",
         "sqlalchemy",
         "starlette",
         "structlog",
         "tests",
+        "throwaway",
         "uvicorn",
     }
 )

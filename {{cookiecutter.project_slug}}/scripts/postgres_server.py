@@ -20,10 +20,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from types import TracebackType
-from typing import Self
 
-from ports import free_port
+from throwaway import ThrowawayServer, free_port
 
 INSTALL_HINT = (
     "PostgreSQL server binaries (initdb, pg_ctl, postgres) were not found. Install them with "
@@ -195,7 +193,7 @@ class _Cluster:
         return f"\n{self.log.read_text()[-2000:]}" if self.log.is_file() else ""
 
 
-class PostgresServer:
+class PostgresServer(ThrowawayServer):
     """A private PostgreSQL server in a temporary directory, deleted again by `stop()`."""
 
     def __init__(self, bindir: Path | None = None) -> None:
@@ -239,18 +237,6 @@ class PostgresServer:
         if self._cluster is None:
             raise RuntimeError("the PostgreSQL server is not running: call start() first")
         return self._cluster
-
-    def __enter__(self) -> Self:
-        self.start()
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        self.stop()
 
 
 @contextmanager

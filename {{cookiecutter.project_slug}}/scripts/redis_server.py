@@ -18,10 +18,8 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from types import TracebackType
-from typing import Self
 
-from ports import free_port
+from throwaway import ThrowawayServer, free_port
 
 INSTALL_HINT = (
     "redis-server was not found. Install it with `apt-get install redis-server` (Debian/Ubuntu) "
@@ -69,7 +67,7 @@ def _log_tail(home: Path) -> str:
     return f":\n{log.read_text()[-2000:]}" if log.is_file() else ""
 
 
-class RedisServer:
+class RedisServer(ThrowawayServer):
     """A private Redis on a port fixed at construction, so a restart keeps its URL."""
 
     def __init__(self, port: int | None = None) -> None:
@@ -135,18 +133,6 @@ class RedisServer:
                     f"redis-server did not answer in {START_TIMEOUT} s{_log_tail(home)}"
                 )
             time.sleep(0.005)
-
-    def __enter__(self) -> Self:
-        self.start()
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        self.stop()
 
 
 @contextmanager
