@@ -70,10 +70,13 @@ class Database:
 
     async def _acquire(self) -> Pooled:
         try:
-            # asyncio.timeout rather than acquire(timeout=...): that one wraps the wait in
-            # a task of its own (asyncio.wait_for), a cost paid on every query.
-            async with asyncio.timeout(self.acquire_timeout):
+            if self.pool.get_idle_size():  # a connection is free: there is no wait to bound
                 conn: Pooled = await self.pool.acquire()
+                return conn
+            # asyncio.timeout rather than acquire(timeout=...): that one wraps the wait in
+            # a task of its own (asyncio.wait_for).
+            async with asyncio.timeout(self.acquire_timeout):
+                conn = await self.pool.acquire()
         except TimeoutError as exc:
             raise ServiceUnavailableError("The database is busy; retry shortly.") from exc
         except (OSError, asyncpg.PostgresError) as exc:
