@@ -55,7 +55,8 @@ def _serve_from_cache(handler: Handler, namespace: str, vary: Sequence[str]) -> 
             namespace,
             _request_key(request, vary),
             load,
-            route=route_template(request.scope) or request.url.path,
+            # Inside a route the template is known; never the raw path (unbounded labels).
+            route=route_template(request.scope) or "none",
         )
         bind_contextvars(cache=lookup.result)
         if lookup.body is None:  # not cacheable (a 404...): as the handler answered
