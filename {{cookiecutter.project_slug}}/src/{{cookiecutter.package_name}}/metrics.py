@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
+from weakref import WeakKeyDictionary
 
 from anyio import to_thread
 from fastapi import FastAPI, Response
@@ -94,10 +95,25 @@ def _exposition(registry: CollectorRegistry) -> bytes:
     return generate_latest(registry)
 
 
+EventCounter = Callable[..., None]
+# One per registry and name: an app whose lifespan runs twice (a test entering it again)
+# asks again, and a registry refuses a second series of the same name.
+_EVENT_COUNTERS: WeakKeyDictionary[CollectorRegistry, dict[str, EventCounter]] = WeakKeyDictionary()
+
+
 def event_counter(
     registry: CollectorRegistry, name: str, documentation: str, labels: tuple[str, ...]
-) -> Callable[..., None]:
+) -> EventCounter:
     """A counter of events by label values, as a plain function to call per event."""
+    known = _EVENT_COUNTERS.setdefault(registry, {})
+    if name not in known:
+        known[name] = _new_event_counter(registry, name, documentation, labels)
+    return known[name]
+
+
+def _new_event_counter(
+    registry: CollectorRegistry, name: str, documentation: str, labels: tuple[str, ...]
+) -> EventCounter:
     counter = Counter(name, documentation, labels, registry=registry)
     children: dict[tuple[str, ...], Counter] = {}
 
