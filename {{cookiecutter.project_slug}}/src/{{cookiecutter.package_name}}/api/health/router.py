@@ -7,19 +7,11 @@ from http import HTTPStatus
 from fastapi import APIRouter, Response
 
 from ...deps import AppSettings
-from ...errors import problem_responses
-from ...openapi import operation_id
 from . import service
 from .dependencies import ReadinessChecks
 from .schemas import Liveness, Readiness
 
-# Added to the app as they are (see `api/__init__.py`), so all their settings are here.
-router = APIRouter(
-    prefix="/health",
-    tags=["health"],
-    responses=problem_responses(HTTPStatus.INTERNAL_SERVER_ERROR),
-    generate_unique_id_function=operation_id,
-)
+router = APIRouter(prefix="/health", tags=["health"])
 
 _LIVE = Liveness()
 
