@@ -10,6 +10,7 @@ import asyncpg
 import httpx
 import pytest
 
+from {{ cookiecutter.package_name }}.db import Database, open_database
 from {{ cookiecutter.package_name }}.main import create_app
 from {{ cookiecutter.package_name }}.settings import Settings
 
@@ -42,6 +43,47 @@ async def test_an_exhausted_pool_answers_503_instead_of_hanging(
     assert response.status_code == 503
     assert response.headers["content-type"] == "application/problem+json"
     assert response.json()["detail"] == "The database is busy; retry shortly."
+
+
+@pytest.fixture
+async def one_connection(settings_overrides: dict[str, Any]) -> AsyncIterator[Database]:
+    """A database handle whose pool has exactly one connection, so every query shares it."""
+    settings = Settings(
+        _env_file=None,
+        environment="test",
+        db_pool_min_size=1,
+        db_pool_max_size=1,
+        **settings_overrides,
+    )
+    async with open_database(settings) as database:
+        yield database
+
+
+_NAME = "SELECT current_setting('application_name')"
+
+
+async def test_session_changes_made_in_a_block_are_undone_when_it_ends(
+    one_connection: Database, settings: Settings
+) -> None:
+    async with one_connection.connection() as conn:
+        await conn.execute("SET application_name = 'changed in a block'")
+
+    row = await one_connection.fetchrow(_NAME)
+
+    assert row is not None
+    assert row[0] == settings.service_name
+
+
+async def test_one_shot_statements_skip_the_reset_round_trip_so_share_the_session(
+    one_connection: Database,
+) -> None:
+    # The trade-off documented in db.py: session changes belong in `connection()` blocks.
+    await one_connection.execute("SET application_name = 'one-shot'")
+
+    row = await one_connection.fetchrow(_NAME)
+
+    assert row is not None
+    assert row[0] == "one-shot"
 
 
 async def test_readiness_fails_with_503_naming_the_database_when_it_is_unreachable(

@@ -100,9 +100,9 @@ class CountingDatabase(Database):
         conn.add_query_logger(self.counter)
         return conn
 
-    async def _release(self, conn: Pooled) -> None:
+    async def _release(self, conn: Pooled, *, reset: bool = False) -> None:
         conn.remove_query_logger(self.counter)
-        await super()._release(conn)
+        await super()._release(conn, reset=reset)
 
 
 @pytest.fixture

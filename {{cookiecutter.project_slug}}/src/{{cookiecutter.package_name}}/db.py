@@ -3,6 +3,12 @@
 Handlers get a `Database`: the pool with a bounded wait for a connection. A query
 borrows a connection only for itself, so a request holds none while it does other
 work, and no per-request dependency with cleanup (costly in FastAPI) is needed.
+
+Session state: asyncpg resets every connection it takes back (`RESET ALL`, `UNLISTEN *`,
+advisory locks, cursors), one more round trip per query. A single statement cannot need
+that (an open transaction is still rolled back), so only connections lent for a block,
+`connection()` and `transaction()`, where code may `SET`, lock or `LISTEN`, are reset.
+Change session state in such a block, never in a one-shot `execute`.
 """
 
 from __future__ import annotations
@@ -55,12 +61,12 @@ class Database:
 
     @asynccontextmanager
     async def connection(self) -> AsyncIterator[Pooled]:
-        """One connection for several statements."""
+        """One connection for several statements; its session is reset when handed back."""
         conn = await self._acquire()
         try:
             yield conn
         finally:
-            await self._release(conn)
+            await self._release(conn, reset=True)
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[Pooled]:
@@ -83,7 +89,12 @@ class Database:
             raise ServiceUnavailableError("The database is unreachable.") from exc
         return conn
 
-    async def _release(self, conn: Pooled) -> None:
+    async def _release(self, conn: Pooled, *, reset: bool = False) -> None:
+        if reset:
+            try:
+                await conn.reset(timeout=self.acquire_timeout)
+            except (OSError, TimeoutError, asyncpg.PostgresError):
+                conn.terminate()  # state unknown: the pool opens a fresh connection instead
         await self.pool.release(conn)
 
 
@@ -99,6 +110,7 @@ async def open_database(settings: Settings) -> AsyncIterator[Database]:
         statement_cache_size=settings.db_statement_cache_size,
         timeout=settings.db_connect_timeout_seconds,
         server_settings={"application_name": settings.service_name},
+        reset=_keep_session,
     )
     try:
         yield Database(pool, acquire_timeout=settings.db_pool_acquire_timeout_seconds)
@@ -107,6 +119,10 @@ async def open_database(settings: Settings) -> AsyncIterator[Database]:
             await asyncio.wait_for(pool.close(), _POOL_CLOSE_TIMEOUT_SECONDS)
         except TimeoutError:
             pool.terminate()
+
+
+async def _keep_session(conn: asyncpg.Connection) -> None:
+    """The pool's reset after asyncpg's own rollback: none (see the module docstring)."""
 
 
 async def ping(database: Database, deadline: float) -> None:
