@@ -29,7 +29,7 @@ VERSIONED_PACKAGES = (
     "httptools",
     "asyncpg",
     "structlog",
-    "redis",
+    "hiredis",
     "prometheus-client",
     "prometheus-fastapi-instrumentator",
 )

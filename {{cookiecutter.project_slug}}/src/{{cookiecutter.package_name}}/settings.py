@@ -74,7 +74,6 @@ class Settings(BaseSettings):
     redis_url: SecretStr = Field(
         default=SecretStr("redis://127.0.0.1:6379/0"), validation_alias="REDIS_URL"
     )
-    redis_max_connections: int = Field(default=50, ge=1)
     redis_socket_timeout_seconds: float = Field(default=0.25, gt=0)
 {%- endif %}
 {%- if cookiecutter.use_http_client %}

@@ -2,18 +2,14 @@
 
 from __future__ import annotations
 
+import hashlib
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
-import redis.asyncio as redis
-from redis.asyncio.retry import Retry
-from redis.backoff import NoBackoff
-from redis.exceptions import RedisError
-
 from ..settings import Settings
-from .backend import CacheError
+from .resp import Arg, Endpoint, RedisClient, RedisReplyError
 
 _UNLOCK_IF_OURS = "if redis.call('GET', KEYS[1]) == ARGV[1] then redis.call('DEL', KEYS[1]) end"
 # The counter and the entry it points to in one round trip. The entry's key is built in
@@ -25,65 +21,75 @@ return {version, redis.call('GET', ARGV[1] .. version .. ARGV[2])}
 
 
 class RedisCache:
-    """`CacheBackend` over one `redis.asyncio` client and its connection pool."""
+    """`CacheBackend` over one pipelined Redis connection (`resp.RedisClient`)."""
 
     name = "redis"
 
-    def __init__(self, client: redis.Redis, token: str) -> None:
+    def __init__(self, client: RedisClient, token: str) -> None:
         self._client = client
         self._token = token  # identifies this process's locks
-        self._get_versioned = client.register_script(_GET_VERSIONED)
+        self._get_versioned = _Script(client, _GET_VERSIONED)
+        self._unlock_if_ours = _Script(client, _UNLOCK_IF_OURS)
 
     async def get(self, key: str) -> bytes | None:
-        value: bytes | None = await self._call(self._client.get, key)
+        value: bytes | None = await self._client.execute("GET", key)
         return value
 
     async def set(self, key: str, value: bytes, ttl: float) -> None:
-        await self._call(self._client.set, key, value, px=max(int(ttl * 1000), 1))
+        await self._client.execute("SET", key, value, "PX", _milliseconds(ttl))
 
     async def incr(self, key: str) -> int:
-        return int(await self._call(self._client.incr, key))
+        counter: int = await self._client.execute("INCR", key)
+        return counter
 
     async def get_versioned(self, counter: str, head: str, tail: str) -> tuple[int, bytes | None]:
-        version, value = await self._call(self._get_versioned, keys=[counter], args=[head, tail])
+        version, value = await self._get_versioned(keys=(counter,), args=(head, tail))
         return int(version), value
 
     async def try_lock(self, key: str, ttl: float) -> bool:
-        taken = await self._call(
-            self._client.set, key, self._token, nx=True, px=max(int(ttl * 1000), 1)
-        )
-        return bool(taken)
+        taken = await self._client.execute("SET", key, self._token, "NX", "PX", _milliseconds(ttl))
+        return taken is not None
 
     async def unlock(self, key: str) -> None:
-        await self._call(self._client.eval, _UNLOCK_IF_OURS, 1, key, self._token)
+        await self._unlock_if_ours(keys=(key,), args=(self._token,))
 
     async def ping(self, deadline: float) -> None:
-        await self._call(self._client.ping)
+        await self._client.execute("PING")
 
-    async def _call(self, command: Any, *args: Any, **kwargs: Any) -> Any:
+
+class _Script:
+    """A Lua script run by its SHA1 (EVALSHA), sent whole only when Redis lacks it."""
+
+    def __init__(self, client: RedisClient, source: str) -> None:
+        self._client = client
+        self._source = source
+        self._sha = hashlib.sha1(source.encode(), usedforsecurity=False).hexdigest()
+
+    async def __call__(self, *, keys: tuple[Arg, ...], args: tuple[Arg, ...]) -> Any:
         try:
-            return await command(*args, **kwargs)
-        except (RedisError, OSError) as exc:
-            raise CacheError(f"redis: {type(exc).__name__}") from exc
+            return await self._client.execute("EVALSHA", self._sha, len(keys), *keys, *args)
+        except RedisReplyError as exc:
+            if not exc.reply.startswith("NOSCRIPT"):
+                raise
+        # A restarted or flushed Redis forgot the script: EVAL runs and caches it.
+        return await self._client.execute("EVAL", self._source, len(keys), *keys, *args)
+
+
+def _milliseconds(seconds: float) -> int:
+    return max(int(seconds * 1000), 1)
 
 
 @asynccontextmanager
 async def open_redis_cache(settings: Settings) -> AsyncIterator[RedisCache]:
-    """Open the client (its pool connects lazily, so a down Redis does not stop start-up)."""
-    timeout = settings.redis_socket_timeout_seconds
-    # A blocking pool: past max_connections a request waits (up to the socket timeout) for
-    # a connection instead of failing at once, so a burst does not read as an outage.
-    pool = redis.BlockingConnectionPool.from_url(
-        settings.redis_url.get_secret_value(),
-        max_connections=settings.redis_max_connections,
-        timeout=timeout,
-        socket_timeout=timeout,
-        socket_connect_timeout=timeout,
+    """Open the client (it connects on first use, so a down Redis does not stop start-up)."""
+    client = RedisClient(
+        Endpoint.from_url(settings.redis_url.get_secret_value()),
+        # One short deadline for connecting and for every reply: a cache that is down or
+        # slow must cost one short wait, then be skipped.
+        timeout=settings.redis_socket_timeout_seconds,
         client_name=settings.service_name,
     )
-    # One try: a cache that is down must cost one short timeout, then be skipped.
-    client = redis.Redis(connection_pool=pool, retry=Retry(NoBackoff(), 0))
     try:
         yield RedisCache(client, token=uuid.uuid4().hex)
     finally:
-        await client.aclose(close_connection_pool=True)
+        await client.aclose()
