@@ -75,6 +75,19 @@ async def test_different_queries_are_cached_apart(client: httpx.AsyncClient) -> 
     assert [item["name"] for item in blue["items"]] == ["Blue"]
 
 
+async def test_the_same_query_in_another_order_is_the_same_entry(
+    client: httpx.AsyncClient,
+) -> None:
+    await _create(client, "Red", tags=["red"])
+    first = await client.get(f"{ITEMS}?tag=red&limit=5")
+
+    reordered = await client.get(f"{ITEMS}?limit=5&tag=red")
+
+    assert first.headers["x-cache"] == "miss"
+    assert reordered.headers["x-cache"] == "hit"
+    assert reordered.json() == first.json()
+
+
 async def test_a_missing_item_is_not_cached(client: httpx.AsyncClient) -> None:
     assert (await client.get(f"{ITEMS}/1")).status_code == 404
 
