@@ -177,16 +177,13 @@ def installed_versions(bake: Bake) -> dict[str, str | None]:
     return versions
 
 
-def item_query(bake: Bake) -> str | None:
-    """The SQL the service runs for one item (`_GET` in its items service), or None.
+def item_query(bake: Bake) -> str:
+    """The SQL the service runs for one item (`_GET` in its items service).
 
     The module is parsed, not imported: the harness has none of the service's dependencies.
     """
     source = bake.root / "src" / bake.package / "api" / "items" / "service.py"
-    try:
-        tree = ast.parse(source.read_text())
-    except (OSError, SyntaxError):
-        return None
+    tree = ast.parse(source.read_text())
     constants: dict[str, str] = {}
     for node in tree.body:
         if isinstance(node, ast.Assign) and len(node.targets) == 1:
@@ -194,7 +191,9 @@ def item_query(bake: Bake) -> str | None:
             value = _string_value(node.value, constants)
             if isinstance(target, ast.Name) and value is not None:
                 constants[target.id] = value
-    return constants.get("_GET")
+    if "_GET" not in constants:
+        raise RuntimeError(f"no _GET query of string constants in {source}")
+    return constants["_GET"]
 
 
 def _string_value(node: ast.expr, constants: dict[str, str]) -> str | None:

@@ -74,7 +74,7 @@ RSS_TARGET_MB = 90.0
 
 
 def app_specs(
-    bakes: dict[str, Bake], backends: Backends, item_id: int, item_sql: str | None
+    bakes: dict[str, Bake], backends: Backends, item_id: int, item_sql: str
 ) -> dict[str, AppSpec]:
     """Every app of the benchmark by name."""
     default = bakes["default"]
@@ -87,9 +87,7 @@ def app_specs(
             bakes["nocache"], backends, name="service-nocache", label="cache=none"
         ),
     }
-    asyncpg_env = {"DATABASE_URL": backends.database_url}
-    if item_sql is not None:
-        asyncpg_env["BENCH_ITEM_SQL"] = item_sql
+    asyncpg_env = {"DATABASE_URL": backends.database_url, "BENCH_ITEM_SQL": item_sql}
     baselines = {
         "bare": _baseline(default, "bare", "bare FastAPI", "bare_fastapi", "/health/live", {}),
         "asyncpg": _baseline(

@@ -179,7 +179,7 @@ def _meta(
     bakes: dict[str, Bake],
     backends: Backends,
     item_id: int,
-    item_sql: str | None,
+    item_sql: str,
 ) -> dict[str, Any]:
     versions = {name: installed_versions(bake) for name, bake in bakes.items()}
     return {
@@ -191,7 +191,7 @@ def _meta(
         "versions": versions["default"],
         "same_versions_in_every_bake": _same_versions(list(versions.values())),
         "item_id": item_id,
-        "item_sql": "from the bake's items service" if item_sql else "the baseline's own copy",
+        "item_sql": item_sql,
         "queries_counted": "pg_stat_statements" if backends.counts_statements else None,
         "python": sys.version.split()[0],
         "machine": _machine(),

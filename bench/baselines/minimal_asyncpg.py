@@ -2,8 +2,8 @@
 
 FastAPI with its defaults and an asyncpg pool opened in the lifespan; no middleware, no
 schema, the row returned as a dict. The harness passes the service's own query in
-BENCH_ITEM_SQL (read from the baked `api/items/service.py`), so both run the same SQL; the
-copy below is the fallback. The pool is sized like the service's defaults (2 to 10).
+BENCH_ITEM_SQL (read from the baked `api/items/service.py`), so both run the same SQL.
+The pool is sized like the service's defaults (2 to 10).
 """
 
 import os
@@ -14,17 +14,7 @@ from typing import Any
 import asyncpg
 from fastapi import FastAPI, HTTPException, Request
 
-ITEM_SQL = """
-SELECT i.id, i.name, i.description, i.created_at, i.updated_at,
-       COALESCE(t.names, '{}') AS tags
-FROM items AS i
-LEFT JOIN LATERAL (
-    SELECT array_agg(tg.name ORDER BY tg.name) AS names
-    FROM item_tags AS it JOIN tags AS tg ON tg.id = it.tag_id
-    WHERE it.item_id = i.id
-) AS t ON true
-WHERE i.id = $1"""
-SQL = os.environ.get("BENCH_ITEM_SQL", ITEM_SQL)
+SQL = os.environ["BENCH_ITEM_SQL"]
 
 
 @asynccontextmanager
