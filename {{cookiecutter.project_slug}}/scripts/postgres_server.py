@@ -8,7 +8,6 @@ switched off, give a private server in about a second; it lives in a temporary d
 
 from __future__ import annotations
 
-import atexit
 import os
 import pwd
 import re
@@ -210,27 +209,23 @@ class PostgresServer(ThrowawayServer):
         """Return the URL to connect to the running server as its superuser."""
         return f"postgresql://postgres@127.0.0.1:{self.port}/postgres"
 
-    def start(self) -> None:
-        """Create a cluster and start its server; a no-op if it already runs."""
-        if self._cluster is not None:
-            return
+    @property
+    def running(self) -> bool:
+        return self._cluster is not None
+
+    def _launch(self) -> None:
         account = _server_account()
         bindir = self._bindir or find_bindir()
         self._cluster = _Cluster(bindir, _make_home(account), free_port(), account)
-        atexit.register(self.stop)  # a safety net for callers that forget, or crash
-        try:
-            self._cluster.create()
-            self._cluster.start()
-        except BaseException:
-            self.stop()
-            raise
 
-    def stop(self) -> None:
-        """Stop the server and delete its directory; a no-op if it does not run."""
-        cluster, self._cluster = self._cluster, None
-        if cluster is None:
-            return
-        atexit.unregister(self.stop)
+    def _bring_up(self) -> None:
+        """Create the cluster and start its server."""
+        cluster = self._running()
+        cluster.create()
+        cluster.start()
+
+    def _shut_down(self) -> None:
+        cluster, self._cluster = self._running(), None
         cluster.destroy()
 
     def _running(self) -> _Cluster:

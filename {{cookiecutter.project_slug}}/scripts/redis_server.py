@@ -8,7 +8,6 @@ keeps answering without it.
 
 from __future__ import annotations
 
-import atexit
 import os
 import shutil
 import socket
@@ -80,25 +79,24 @@ class RedisServer(ThrowawayServer):
         """Return the URL of database 0 on this server."""
         return f"redis://127.0.0.1:{self.port}/0"
 
-    def start(self) -> None:
-        """Launch the server and wait until it answers PING; a no-op if it already runs."""
-        if self._process is not None:
-            return
-        self._home = Path(tempfile.mkdtemp(prefix="redis-"))
-        self._process = self._launch(find_redis_server(), self._home)
-        atexit.register(self.stop)  # a safety net for callers that forget, or crash
-        try:
-            self._wait_until_ready(self._process, self._home)
-        except BaseException:
-            self.stop()
-            raise
+    @property
+    def running(self) -> bool:
+        return self._process is not None
 
-    def stop(self) -> None:
-        """Terminate the server and delete its directory; a no-op if it does not run."""
+    def _launch(self) -> None:
+        self._home = Path(tempfile.mkdtemp(prefix="redis-"))
+        self._process = self._spawn(find_redis_server(), self._home)
+
+    def _bring_up(self) -> None:
+        if self._process is None or self._home is None:
+            raise RuntimeError("redis-server was not launched")
+        self._wait_until_ready(self._process, self._home)
+
+    def _shut_down(self) -> None:
+        """Terminate the server and delete its directory."""
         process, self._process = self._process, None
         if process is None:
             return
-        atexit.unregister(self.stop)
         process.terminate()
         try:
             process.wait(timeout=STOP_TIMEOUT)
@@ -109,7 +107,7 @@ class RedisServer(ThrowawayServer):
         if home is not None:
             shutil.rmtree(home)
 
-    def _launch(self, executable: Path, home: Path) -> subprocess.Popen[bytes]:
+    def _spawn(self, executable: Path, home: Path) -> subprocess.Popen[bytes]:
         """Start redis-server in the foreground, its output going to a log file in `home`."""
         command = [str(executable), "--port", str(self.port), "--bind", "127.0.0.1"]
         command += ["--save", "", "--appendonly", "no", "--daemonize", "no", "--dir", str(home)]
