@@ -23,6 +23,7 @@ from .cache.reads import CachedReads
 {%- if cookiecutter.use_http_client %}
 from .clients.http import open_http_client
 {%- endif %}
+from .gc_tuning import tuned_garbage_collection
 from .log import get_logger
 {%- if cookiecutter.cache != "none" and cookiecutter.use_metrics %}
 from .metrics import event_counter
@@ -70,6 +71,8 @@ def make_lifespan(settings: Settings) -> Lifespan:
 {%- if cookiecutter.use_http_client %}
             state["http_client"] = await stack.enter_async_context(open_http_client(settings))
 {%- endif %}
+            # Last: everything opened above is then frozen with the rest of startup.
+            stack.enter_context(tuned_garbage_collection(settings.gc_young_threshold))
             log.info("started", environment=settings.environment)
             yield state
             log.info("stopping")

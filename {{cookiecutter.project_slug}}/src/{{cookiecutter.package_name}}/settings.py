@@ -38,6 +38,9 @@ class Settings(BaseSettings):
     opentelemetry: bool = False
 
     readiness_timeout_seconds: float = Field(default=1.0, gt=0, le=10)
+    # New objects between young garbage collections while the app runs (CPython: 700),
+    # with startup's objects frozen out of collections; 0 keeps CPython's defaults.
+    gc_young_threshold: int = Field(default=10_000, ge=0)
 {%- if cookiecutter.database == "postgres" %}
 
     database_url: SecretStr = Field(
