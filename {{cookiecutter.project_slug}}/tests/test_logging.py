@@ -5,7 +5,9 @@ from __future__ import annotations
 import io
 import json
 import logging
+import time
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -48,6 +50,28 @@ def test_service_lines_are_json_with_timestamp_level_and_context(output: Output)
     assert line["request_id"] == "abc"
     assert line["logger_name"] == "tests"
     assert line["timestamp"].endswith("Z")
+
+
+def test_timestamps_are_utc_to_the_microsecond_across_second_boundaries(
+    output: Output, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    moments = [
+        datetime(2026, 1, 31, 23, 59, 59, 999_999, tzinfo=UTC),
+        datetime(2026, 2, 1, 0, 0, 0, 0, tzinfo=UTC),
+        datetime(2026, 2, 1, 0, 0, 0, 42, tzinfo=UTC),
+    ]
+    epoch = datetime(1970, 1, 1, tzinfo=UTC)
+    clock = iter((moment - epoch) // timedelta(microseconds=1) * 1_000 for moment in moments)
+    monkeypatch.setattr(time, "time_ns", lambda: next(clock))
+
+    for _ in moments:
+        get_logger("tests").info("tick")
+
+    assert [line["timestamp"] for line in output.lines()] == [
+        "2026-01-31T23:59:59.999999Z",
+        "2026-02-01T00:00:00.000000Z",
+        "2026-02-01T00:00:00.000042Z",
+    ]
 
 
 def test_standard_library_lines_take_the_same_shape(output: Output) -> None:

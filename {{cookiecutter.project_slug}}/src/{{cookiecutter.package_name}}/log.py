@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import sys
+import time
 from typing import Any, TextIO
 
 import orjson
@@ -24,8 +25,32 @@ def _shared_processors() -> list[Processor]:
     return [
         structlog.contextvars.merge_contextvars,
         structlog.processors.add_log_level,
-        structlog.processors.TimeStamper(fmt="iso", utc=True),
+        _UtcTimestamp(),
     ]
+
+
+class _UtcTimestamp:
+    """Add `timestamp`: ISO 8601 in UTC to the microsecond, `2026-01-31T12:34:56.789012Z`.
+
+    structlog's `TimeStamper` formats a datetime for every line, a fifth of the cost of the
+    access line; the date and time of day change once a second, so they are formatted once
+    a second. The fraction always has six digits (`isoformat` drops a zero one).
+    """
+
+    __slots__ = ("_second",)
+
+    def __init__(self) -> None:
+        # One tuple, replaced whole: threads logging at once never see half an update.
+        self._second: tuple[int, str] = (-1, "")
+
+    def __call__(self, _: Any, __: str, event: EventDict) -> EventDict:
+        second, micros = divmod(time.time_ns() // 1_000, 1_000_000)
+        formatted_second, text = self._second
+        if second != formatted_second:
+            text = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(second))
+            self._second = (second, text)
+        event["timestamp"] = f"{text}.{micros:06d}Z"
+        return event
 
 
 def _orjson_dumps(event: Any, **_: Any) -> bytes:
