@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+import time
+from collections.abc import AsyncIterator, Awaitable
 from typing import Any
 
 import asyncpg
@@ -11,6 +12,7 @@ import httpx
 import pytest
 
 from {{ cookiecutter.package_name }}.db import Database, open_database
+from {{ cookiecutter.package_name }}.errors import ServiceUnavailableError
 from {{ cookiecutter.package_name }}.main import create_app
 from {{ cookiecutter.package_name }}.settings import Settings
 
@@ -60,6 +62,72 @@ async def one_connection(settings_overrides: dict[str, Any]) -> AsyncIterator[Da
 
 
 _NAME = "SELECT current_setting('application_name')"
+_WAIT_SECONDS = 0.2
+
+
+@pytest.fixture
+async def short_waits(settings_overrides: dict[str, Any]) -> AsyncIterator[Database]:
+    """One connection, and waits for it that end after 0.2 s."""
+    settings = Settings(
+        _env_file=None,
+        environment="test",
+        db_pool_min_size=1,
+        db_pool_max_size=1,
+        db_pool_acquire_timeout_seconds=_WAIT_SECONDS,
+        **settings_overrides,
+    )
+    async with open_database(settings) as database:
+        yield database
+
+
+async def _timed(query: Awaitable[object]) -> tuple[BaseException | None, float]:
+    started = time.monotonic()
+    try:
+        await query
+    except (ServiceUnavailableError, asyncio.CancelledError) as exc:
+        return exc, time.monotonic() - started
+    return None, time.monotonic() - started
+
+
+async def test_each_wait_for_a_busy_pool_ends_in_503_after_its_own_deadline(
+    short_waits: Database,
+) -> None:
+    async with short_waits.connection():
+        first = asyncio.create_task(_timed(short_waits.fetchrow("SELECT 1")))
+        await asyncio.sleep(_WAIT_SECONDS / 2)
+        second = asyncio.create_task(_timed(short_waits.fetchrow("SELECT 1")))
+        outcomes = [await first, await second]
+
+    for error, waited in outcomes:
+        assert isinstance(error, ServiceUnavailableError)
+        assert waited >= _WAIT_SECONDS
+    assert await short_waits.fetchrow("SELECT 1") is not None
+
+
+async def test_a_wait_that_gets_its_connection_in_time_is_not_cut_off_later(
+    short_waits: Database,
+) -> None:
+    async with short_waits.connection():
+        slow_query = asyncio.create_task(_timed(short_waits.execute("SELECT pg_sleep(0.4)")))
+        await asyncio.sleep(_WAIT_SECONDS / 4)
+
+    error, took = await slow_query
+
+    assert error is None
+    assert took >= 0.4
+
+
+async def test_a_waiter_cancelled_by_its_caller_stays_cancelled(short_waits: Database) -> None:
+    async with short_waits.connection():
+        waiter = asyncio.create_task(short_waits.fetchrow("SELECT 1"))
+        await asyncio.sleep(_WAIT_SECONDS / 4)
+        waiter.cancel()
+
+        with pytest.raises(asyncio.CancelledError):
+            await waiter
+
+    await asyncio.sleep(_WAIT_SECONDS)  # its deadline passes: nothing is left to cancel
+    assert await short_waits.fetchrow("SELECT 1") is not None
 
 
 async def test_session_changes_made_in_a_block_are_undone_when_it_ends(
