@@ -9,6 +9,7 @@ harness tells how many queries a request costs (see README.md).
 from __future__ import annotations
 
 import importlib
+import os
 import shutil
 import sys
 from collections.abc import Iterator
@@ -79,19 +80,38 @@ class Backends:
 
 
 @contextmanager
-def running_backends(bake: Bake) -> Iterator[Backends]:
-    """Start Redis and PostgreSQL, create and migrate the database; stop both on exit."""
+def running_backends(bake: Bake, *, cpus: set[int] | None = None) -> Iterator[Backends]:
+    """Start Redis and PostgreSQL, create and migrate the database; stop both on exit.
+
+    With `cpus`, both servers run on those CPUs only, and so does every process they start
+    later (PostgreSQL forks a backend per connection): they inherit it.
+    """
     scripts = bake.root / "scripts"
     postgres_module = _import_script(scripts, "postgres_server")
     redis_module = _import_script(scripts, "redis_server")
     with ExitStack() as stack:
-        redis = _started(stack, redis_module.RedisServer())
-        postgres, counts = _start_postgres(stack, postgres_module)
+        with _affinity(cpus):
+            redis = _started(stack, redis_module.RedisServer())
+            postgres, counts = _start_postgres(stack, postgres_module)
         psql = Psql(_find_psql(postgres_module), postgres.url)
         _create_database(psql, counts=counts)
         backends = Backends(psql, redis.url, counts)
         _migrate(bake, backends.database_url)
         yield backends
+
+
+@contextmanager
+def _affinity(cpus: set[int] | None) -> Iterator[None]:
+    """Run the block, and whatever it starts, on `cpus` (None: no change)."""
+    if cpus is None:
+        yield
+        return
+    before = os.sched_getaffinity(0)
+    os.sched_setaffinity(0, cpus)
+    try:
+        yield
+    finally:
+        os.sched_setaffinity(0, before)
 
 
 def _import_script(scripts: Path, name: str) -> ModuleType:
