@@ -154,6 +154,57 @@ async def test_one_shot_statements_skip_the_reset_round_trip_so_share_the_sessio
     assert row[0] == "one-shot"
 
 
+@pytest.fixture
+async def short_statements(settings_overrides: dict[str, Any]) -> AsyncIterator[Database]:
+    """Statements, and blocks, that are cut off after 0.2 s."""
+    settings = Settings(
+        _env_file=None,
+        environment="test",
+        db_command_timeout_seconds=_WAIT_SECONDS,
+        **settings_overrides,
+    )
+    async with open_database(settings) as database:
+        yield database
+
+
+async def _sleeping_statements(database: Database) -> int:
+    count = await database.fetchrow(
+        "SELECT count(*) FROM pg_stat_activity"
+        " WHERE state = 'active' AND query LIKE 'SELECT pg_sleep(30)%'"
+    )
+    assert count is not None
+    return int(count[0])
+
+
+async def test_a_statement_past_the_timeout_is_a_503_and_cancelled_on_the_server(
+    short_statements: Database,
+) -> None:
+    error, took = await _timed(short_statements.execute("SELECT pg_sleep(30)"))
+
+    assert isinstance(error, ServiceUnavailableError)
+    assert str(error) == "The database did not answer in time; retry shortly."
+    assert _WAIT_SECONDS <= took < 30
+    for _ in range(50):  # the cancel request reaches the server on a connection of its own
+        if await _sleeping_statements(short_statements) == 0:
+            break
+        await asyncio.sleep(0.1)
+    assert await _sleeping_statements(short_statements) == 0
+
+
+async def test_a_transaction_past_the_timeout_is_a_503_and_rolled_back(
+    short_statements: Database,
+) -> None:
+    async def slow_transaction() -> None:
+        async with short_statements.transaction() as conn:
+            await conn.execute("INSERT INTO items (name) VALUES ('never committed')")
+            await conn.execute("SELECT pg_sleep(30)")
+
+    error, _ = await _timed(slow_transaction())
+
+    assert isinstance(error, ServiceUnavailableError)
+    assert await short_statements.fetchrow("SELECT 1 FROM items") is None
+
+
 async def test_readiness_fails_with_503_naming_the_database_when_it_is_unreachable(
     tiny_pool: tuple[httpx.AsyncClient, asyncpg.Pool], database_url: str, postgres_server_url: str
 ) -> None:

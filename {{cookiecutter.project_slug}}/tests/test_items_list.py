@@ -92,7 +92,11 @@ class CountingDatabase(Database):
     """The real database, with every connection it lends reporting its queries."""
 
     def __init__(self, database: Database, counter: QueryCounter) -> None:
-        super().__init__(database.pool, acquire_timeout=database.acquire_timeout)
+        super().__init__(
+            database.pool,
+            acquire_timeout=database.acquire_timeout,
+            statement_timeout=database.statement_timeout,
+        )
         self.counter = counter
 
     async def _acquire(self) -> Pooled:

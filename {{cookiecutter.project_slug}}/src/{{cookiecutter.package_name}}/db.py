@@ -1,8 +1,9 @@
 """PostgreSQL through one asyncpg pool, opened and closed by the lifespan.
 
-Handlers get a `Database`: the pool with a bounded wait for a connection. A query
-borrows a connection only for itself, so a request holds none while it does other
-work, and no per-request dependency with cleanup (costly in FastAPI) is needed.
+Handlers get a `Database`: the pool with a bounded wait for a connection and a bounded
+time for the work done on it (a 503 past either, never a hang). A query borrows a
+connection only for itself, so a request holds none while it does other work, and no
+per-request dependency with cleanup (costly in FastAPI) is needed.
 
 Session state: asyncpg resets every connection it takes back (`RESET ALL`, `UNLISTEN *`,
 advisory locks, cursors), one more round trip per query. A single statement cannot need
@@ -15,9 +16,9 @@ from __future__ import annotations
 
 import asyncio
 from collections import deque
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable
 from contextlib import asynccontextmanager
-from typing import Any, TypeAlias
+from typing import Any, TypeAlias, TypeVar
 
 import asyncpg
 from asyncpg.pool import PoolConnectionProxy
@@ -26,6 +27,8 @@ from .errors import ServiceUnavailableError
 from .settings import Settings
 
 _POOL_CLOSE_TIMEOUT_SECONDS = 10.0
+_TOO_SLOW = "The database did not answer in time; retry shortly."
+_T = TypeVar("_T")
 
 # What services receive inside `Database.transaction()`, and tests from `asyncpg.connect`.
 Connection: TypeAlias = "asyncpg.Connection[asyncpg.Record] | PoolConnectionProxy[asyncpg.Record]"
@@ -33,31 +36,39 @@ Pooled: TypeAlias = "PoolConnectionProxy[asyncpg.Record]"
 
 
 class Database:
-    """The pool, lending connections within a deadline: a full pool means a 503, not a hang."""
+    """The pool, lending connections within a deadline and bounding the work done on them.
 
-    def __init__(self, pool: asyncpg.Pool, *, acquire_timeout: float) -> None:
+    A full pool means a 503 after `acquire_timeout`, not a hang; so does a statement, or a
+    `connection()` / `transaction()` block, still running after `statement_timeout`.
+    """
+
+    def __init__(
+        self, pool: asyncpg.Pool, *, acquire_timeout: float, statement_timeout: float
+    ) -> None:
         self.pool = pool
         self.acquire_timeout = acquire_timeout
-        self._wait_deadlines = _WaitDeadlines(acquire_timeout)
+        self.statement_timeout = statement_timeout
+        self._waits = _Deadlines(acquire_timeout)
+        self._work = _Deadlines(statement_timeout)
 
     async def fetch(self, query: str, *args: Any) -> list[asyncpg.Record]:
         conn = await self._acquire()
         try:
-            return await conn.fetch(query, *args)
+            return await self._bounded(conn.fetch(query, *args))
         finally:
             await self._release(conn)
 
     async def fetchrow(self, query: str, *args: Any) -> asyncpg.Record | None:
         conn = await self._acquire()
         try:
-            return await conn.fetchrow(query, *args)
+            return await self._bounded(conn.fetchrow(query, *args))
         finally:
             await self._release(conn)
 
     async def execute(self, query: str, *args: Any) -> str:
         conn = await self._acquire()
         try:
-            return await conn.execute(query, *args)
+            return await self._bounded(conn.execute(query, *args))
         finally:
             await self._release(conn)
 
@@ -65,9 +76,14 @@ class Database:
     async def connection(self) -> AsyncIterator[Pooled]:
         """One connection for several statements; its session is reset when handed back."""
         conn = await self._acquire()
+        running = self._work.begin()
         try:
             yield conn
+        except asyncio.CancelledError:
+            self._work.raise_if_ran_out(running, _TOO_SLOW)
+            raise
         finally:
+            running.end()
             await self._release(conn, reset=True)
 
     @asynccontextmanager
@@ -77,12 +93,11 @@ class Database:
             yield conn
 
     async def _acquire(self) -> Pooled:
-        waiting = self._wait_deadlines.begin()
+        waiting = self._waits.begin()
         try:
             conn: Pooled = await self.pool.acquire()
         except asyncio.CancelledError:
-            if self._wait_deadlines.ran_out(waiting):
-                raise ServiceUnavailableError("The database is busy; retry shortly.") from None
+            self._waits.raise_if_ran_out(waiting, "The database is busy; retry shortly.")
             raise
         except (OSError, asyncpg.PostgresError) as exc:
             raise ServiceUnavailableError("The database is unreachable.") from exc
@@ -90,17 +105,27 @@ class Database:
             waiting.end()
         return conn
 
+    async def _bounded(self, statement: Awaitable[_T]) -> _T:
+        running = self._work.begin()
+        try:
+            return await statement
+        except asyncio.CancelledError:
+            self._work.raise_if_ran_out(running, _TOO_SLOW)
+            raise
+        finally:
+            running.end()
+
     async def _release(self, conn: Pooled, *, reset: bool = False) -> None:
         if reset:
             try:
                 await conn.reset(timeout=self.acquire_timeout)
-            except (OSError, TimeoutError, asyncpg.PostgresError):
+            except (OSError, TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError):
                 conn.terminate()  # state unknown: the pool opens a fresh connection instead
         await self.pool.release(conn)
 
 
-class _Waiting:
-    """A task waiting for a connection until `deadline` (loop time)."""
+class _Deadline:
+    """A task inside a bounded section until `deadline` (loop time)."""
 
     __slots__ = ("cancellations", "deadline", "expired", "task")
 
@@ -111,58 +136,60 @@ class _Waiting:
         self.expired = False
 
     def end(self) -> None:
-        """The wait is over, however it ended: its deadline no longer concerns the task."""
+        """The section is over, however it ended: its deadline no longer concerns the task."""
         self.task = None
 
 
-class _WaitDeadlines:
-    """Cancels waits for a connection that outlast `seconds`, with one timer for them all.
+class _Deadlines:
+    """Cancels tasks still in a section after `seconds`, with one timer for them all.
 
-    `asyncio.timeout` arms and disarms a timer of its own per call: ~6 µs more per request
-    while the pool is busy (bench/README.md of the template). Waits of one length run out in
-    the order they began, so a single timer, armed for the oldest wait still going, serves
-    them all; a wait that ends just drops its task.
+    `asyncio.timeout`, and asyncpg's `command_timeout`, arm and disarm a timer of their
+    own per call (bench/README.md of the template: ~6 µs more per acquire while the pool
+    is busy). Sections of one length run out in the order they began, so a single timer,
+    armed for the oldest section still going, serves them all; a section that ends just
+    drops its task.
     """
 
     def __init__(self, seconds: float) -> None:
         self.seconds = seconds
-        self._waits: deque[_Waiting] = deque()
+        self._running: deque[_Deadline] = deque()
         self._timer: asyncio.TimerHandle | None = None
 
-    def begin(self) -> _Waiting:
-        """Start bounding the current task's wait; `end()` it however it ends."""
+    def begin(self) -> _Deadline:
+        """Start bounding the current task; `end()` the deadline however the section ends."""
         task = asyncio.current_task()
         if task is None:
-            raise RuntimeError("a connection can only be awaited inside a task")
+            raise RuntimeError("a bounded section must run inside a task")
         loop = task.get_loop()
-        waiting = _Waiting(task, loop.time() + self.seconds)
-        while self._waits and self._waits[0].task is None:
-            self._waits.popleft()
-        self._waits.append(waiting)
+        deadline = _Deadline(task, loop.time() + self.seconds)
+        while self._running and self._running[0].task is None:
+            self._running.popleft()
+        self._running.append(deadline)
         if self._timer is None:
-            self._timer = loop.call_at(waiting.deadline, self._expire, loop)
-        return waiting
+            self._timer = loop.call_at(deadline.deadline, self._expire, loop)
+        return deadline
 
-    def ran_out(self, waiting: _Waiting) -> bool:
-        """Whether a cancelled wait was cancelled by its deadline alone (then undone)."""
-        return (
-            waiting.expired
-            and waiting.task is not None
-            and waiting.task.uncancel() <= waiting.cancellations
-        )
+    def raise_if_ran_out(self, deadline: _Deadline, message: str) -> None:
+        """On a CancelledError: a 503 if the deadline alone cancelled the task (undone)."""
+        if (
+            deadline.expired
+            and deadline.task is not None
+            and deadline.task.uncancel() <= deadline.cancellations
+        ):
+            raise ServiceUnavailableError(message) from None
 
     def _expire(self, loop: asyncio.AbstractEventLoop) -> None:
         self._timer = None
         now = loop.time()
-        while self._waits and self._waits[0].deadline <= now:
-            waiting = self._waits.popleft()
-            if waiting.task is not None:
-                waiting.expired = True
-                waiting.task.cancel()
-        while self._waits and self._waits[0].task is None:
-            self._waits.popleft()
-        if self._waits:
-            self._timer = loop.call_at(self._waits[0].deadline, self._expire, loop)
+        while self._running and self._running[0].deadline <= now:
+            deadline = self._running.popleft()
+            if deadline.task is not None:
+                deadline.expired = True
+                deadline.task.cancel()
+        while self._running and self._running[0].task is None:
+            self._running.popleft()
+        if self._running:
+            self._timer = loop.call_at(self._running[0].deadline, self._expire, loop)
 
 
 @asynccontextmanager
@@ -173,14 +200,17 @@ async def open_database(settings: Settings) -> AsyncIterator[Database]:
         min_size=settings.db_pool_min_size,
         max_size=settings.db_pool_max_size,
         max_inactive_connection_lifetime=settings.db_pool_max_inactive_seconds,
-        command_timeout=settings.db_command_timeout_seconds,
         statement_cache_size=settings.db_statement_cache_size,
         timeout=settings.db_connect_timeout_seconds,
         server_settings={"application_name": settings.service_name},
         reset=_keep_session,
     )
     try:
-        yield Database(pool, acquire_timeout=settings.db_pool_acquire_timeout_seconds)
+        yield Database(
+            pool,
+            acquire_timeout=settings.db_pool_acquire_timeout_seconds,
+            statement_timeout=settings.db_command_timeout_seconds,
+        )
     finally:
         try:
             await asyncio.wait_for(pool.close(), _POOL_CLOSE_TIMEOUT_SECONDS)

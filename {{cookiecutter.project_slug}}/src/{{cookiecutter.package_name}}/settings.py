@@ -53,6 +53,7 @@ class Settings(BaseSettings):
     # does not pin server memory.
     db_pool_max_inactive_seconds: float = Field(default=300.0, ge=0)
     db_pool_acquire_timeout_seconds: float = Field(default=2.0, gt=0)
+    # A statement, or a `connection()`/`transaction()` block, running longer is a 503.
     db_command_timeout_seconds: float = Field(default=10.0, gt=0)
     db_connect_timeout_seconds: float = Field(default=5.0, gt=0)
     # 0 stops asyncpg from keeping prepared statements per connection: required behind
