@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import os
+import signal
 import time
 from collections.abc import AsyncIterator, Awaitable
 from typing import Any
@@ -184,11 +186,39 @@ async def test_a_statement_past_the_timeout_is_a_503_and_cancelled_on_the_server
     assert isinstance(error, ServiceUnavailableError)
     assert str(error) == "The database did not answer in time; retry shortly."
     assert _WAIT_SECONDS <= took < 30
+    current = asyncio.current_task()
+    assert current is not None
+    assert current.cancelling() == 0  # the deadline's own cancellation was undone
     for _ in range(50):  # the cancel request reaches the server on a connection of its own
         if await _sleeping_statements(short_statements) == 0:
             break
         await asyncio.sleep(0.1)
     assert await _sleeping_statements(short_statements) == 0
+
+
+async def test_a_statement_on_a_server_that_stopped_answering_is_a_503_not_a_hang(
+    settings_overrides: dict[str, Any],
+) -> None:
+    settings = Settings(
+        _env_file=None,
+        environment="test",
+        db_pool_min_size=1,
+        db_pool_max_size=1,
+        db_command_timeout_seconds=_WAIT_SECONDS,
+        **settings_overrides,
+    )
+    async with open_database(settings) as database:
+        backend = await database.fetchrow("SELECT pg_backend_pid()")
+        assert backend is not None
+        os.kill(backend[0], signal.SIGSTOP)  # the server process of the pool's one connection
+        try:
+            error, took = await _timed(database.fetchrow("SELECT 1"))
+        finally:
+            os.kill(backend[0], signal.SIGCONT)
+
+        assert isinstance(error, ServiceUnavailableError)
+        assert took < 5
+        assert await database.fetchrow("SELECT 1") is not None  # on a fresh connection
 
 
 async def test_a_transaction_past_the_timeout_is_a_503_and_rolled_back(

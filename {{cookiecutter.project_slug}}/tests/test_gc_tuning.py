@@ -28,6 +28,24 @@ def test_the_young_threshold_is_raised_and_existing_objects_frozen_until_the_end
     assert gc.get_freeze_count() == 0
 
 
+def test_two_apps_share_one_tuning_until_the_last_one_stops() -> None:
+    before = gc.get_threshold()
+
+    first = tuned_garbage_collection(12_345)
+    second = tuned_garbage_collection(12_345)
+    first.__enter__()
+    second.__enter__()
+    first.__exit__(None, None, None)
+
+    assert gc.get_threshold()[0] == 12_345
+    assert gc.get_freeze_count() > 0
+
+    second.__exit__(None, None, None)
+
+    assert gc.get_threshold() == before
+    assert gc.get_freeze_count() == 0
+
+
 def test_zero_keeps_the_interpreters_settings() -> None:
     before = gc.get_threshold()
 

@@ -15,8 +15,9 @@ Change session state in such a block, never in a one-shot `execute`.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections import deque
-from collections.abc import AsyncIterator, Awaitable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from typing import Any, TypeAlias, TypeVar
 
@@ -49,26 +50,26 @@ class Database:
         self.acquire_timeout = acquire_timeout
         self.statement_timeout = statement_timeout
         self._waits = _Deadlines(acquire_timeout)
-        self._work = _Deadlines(statement_timeout)
+        self._work = _Deadlines(statement_timeout, cut_off=self._close_unless_settled)
 
     async def fetch(self, query: str, *args: Any) -> list[asyncpg.Record]:
         conn = await self._acquire()
         try:
-            return await self._bounded(conn.fetch(query, *args))
+            return await self._bounded(conn, conn.fetch(query, *args))
         finally:
             await self._release(conn)
 
     async def fetchrow(self, query: str, *args: Any) -> asyncpg.Record | None:
         conn = await self._acquire()
         try:
-            return await self._bounded(conn.fetchrow(query, *args))
+            return await self._bounded(conn, conn.fetchrow(query, *args))
         finally:
             await self._release(conn)
 
     async def execute(self, query: str, *args: Any) -> str:
         conn = await self._acquire()
         try:
-            return await self._bounded(conn.execute(query, *args))
+            return await self._bounded(conn, conn.execute(query, *args))
         finally:
             await self._release(conn)
 
@@ -76,11 +77,12 @@ class Database:
     async def connection(self) -> AsyncIterator[Pooled]:
         """One connection for several statements; its session is reset when handed back."""
         conn = await self._acquire()
-        running = self._work.begin()
+        running = self._work.begin(conn)
         try:
             yield conn
-        except asyncio.CancelledError:
-            self._work.raise_if_ran_out(running, _TOO_SLOW)
+        except BaseException:
+            if running.end():
+                raise ServiceUnavailableError(_TOO_SLOW) from None
             raise
         finally:
             running.end()
@@ -97,7 +99,8 @@ class Database:
         try:
             conn: Pooled = await self.pool.acquire()
         except asyncio.CancelledError:
-            self._waits.raise_if_ran_out(waiting, "The database is busy; retry shortly.")
+            if waiting.end():
+                raise ServiceUnavailableError("The database is busy; retry shortly.") from None
             raise
         except (OSError, asyncpg.PostgresError) as exc:
             raise ServiceUnavailableError("The database is unreachable.") from exc
@@ -105,39 +108,67 @@ class Database:
             waiting.end()
         return conn
 
-    async def _bounded(self, statement: Awaitable[_T]) -> _T:
-        running = self._work.begin()
+    async def _bounded(self, conn: Pooled, statement: Awaitable[_T]) -> _T:
+        running = self._work.begin(conn)
         try:
             return await statement
-        except asyncio.CancelledError:
-            self._work.raise_if_ran_out(running, _TOO_SLOW)
+        except BaseException:
+            if running.end():
+                raise ServiceUnavailableError(_TOO_SLOW) from None
             raise
         finally:
             running.end()
 
     async def _release(self, conn: Pooled, *, reset: bool = False) -> None:
-        if reset:
-            try:
+        try:
+            if reset:
                 await conn.reset(timeout=self.acquire_timeout)
-            except (OSError, TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError):
-                conn.terminate()  # state unknown: the pool opens a fresh connection instead
-        await self.pool.release(conn)
+        except (OSError, TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError):
+            conn.terminate()  # state unknown: the pool opens a fresh connection instead
+        except BaseException:  # cancelled mid-reset: the same, then the cancellation goes on
+            conn.terminate()
+            raise
+        finally:
+            await self.pool.release(conn)
+
+    def _close_unless_settled(self, conn: Pooled) -> None:
+        """After a cut-off: close the connection if it is still lent `acquire_timeout` later.
+
+        asyncpg has asked the server to cancel the statement, and everything afterwards on
+        this connection (a rollback, the release to the pool) waits for the server to
+        confirm. A server that does not answer would hold the request forever; closed,
+        the connection stops waiting and the pool opens a fresh one.
+        """
+        asyncio.get_running_loop().call_later(self.acquire_timeout, _close_if_lent, conn)
+
+
+def _close_if_lent(conn: Pooled) -> None:
+    with contextlib.suppress(asyncpg.InterfaceError):  # back in the pool: it settled
+        conn.terminate()
 
 
 class _Deadline:
     """A task inside a bounded section until `deadline` (loop time)."""
 
-    __slots__ = ("cancellations", "deadline", "expired", "task")
+    __slots__ = ("cancellations", "deadline", "expired", "subject", "task")
 
-    def __init__(self, task: asyncio.Task[Any], deadline: float) -> None:
+    def __init__(self, task: asyncio.Task[Any], deadline: float, subject: Any) -> None:
         self.task: asyncio.Task[Any] | None = task
         self.deadline = deadline
+        self.subject = subject
         self.cancellations = task.cancelling()  # requested before ours, as asyncio.timeout does
         self.expired = False
 
-    def end(self) -> None:
-        """The section is over, however it ended: its deadline no longer concerns the task."""
-        self.task = None
+    def end(self) -> bool:
+        """End the section, however it ended; True if the deadline alone cancelled the task.
+
+        Then that cancellation is undone (`uncancel`), as `asyncio.timeout` does on exit.
+        Ending again does nothing and returns False.
+        """
+        task, self.task, self.subject = self.task, None, None
+        if task is None or not self.expired:
+            return False
+        return task.uncancel() <= self.cancellations
 
 
 class _Deadlines:
@@ -150,33 +181,28 @@ class _Deadlines:
     drops its task.
     """
 
-    def __init__(self, seconds: float) -> None:
+    def __init__(self, seconds: float, *, cut_off: Callable[[Any], None] | None = None) -> None:
         self.seconds = seconds
+        self._cut_off = cut_off
         self._running: deque[_Deadline] = deque()
         self._timer: asyncio.TimerHandle | None = None
 
-    def begin(self) -> _Deadline:
-        """Start bounding the current task; `end()` the deadline however the section ends."""
+    def begin(self, subject: Any = None) -> _Deadline:
+        """Start bounding the current task; `end()` the deadline however the section ends.
+
+        At the deadline the task is cancelled, then `cut_off(subject)` runs, if given.
+        """
         task = asyncio.current_task()
         if task is None:
             raise RuntimeError("a bounded section must run inside a task")
         loop = task.get_loop()
-        deadline = _Deadline(task, loop.time() + self.seconds)
+        deadline = _Deadline(task, loop.time() + self.seconds, subject)
         while self._running and self._running[0].task is None:
             self._running.popleft()
         self._running.append(deadline)
         if self._timer is None:
             self._timer = loop.call_at(deadline.deadline, self._expire, loop)
         return deadline
-
-    def raise_if_ran_out(self, deadline: _Deadline, message: str) -> None:
-        """On a CancelledError: a 503 if the deadline alone cancelled the task (undone)."""
-        if (
-            deadline.expired
-            and deadline.task is not None
-            and deadline.task.uncancel() <= deadline.cancellations
-        ):
-            raise ServiceUnavailableError(message) from None
 
     def _expire(self, loop: asyncio.AbstractEventLoop) -> None:
         self._timer = None
@@ -186,6 +212,8 @@ class _Deadlines:
             if deadline.task is not None:
                 deadline.expired = True
                 deadline.task.cancel()
+                if self._cut_off is not None:
+                    self._cut_off(deadline.subject)
         while self._running and self._running[0].task is None:
             self._running.popleft()
         if self._running:

@@ -21,17 +21,38 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 
+class _Tuning:
+    """The apps running with the tuning, and the settings to restore after the last one."""
+
+    def __init__(self) -> None:
+        self.apps = 0
+        self.previous = gc.get_threshold()
+
+
+# Process-wide, like the collector itself: two apps in one process (tests, an app
+# mounted in another) share one tuning, set by the first to start, undone by the last.
+_TUNING = _Tuning()
+
+
 @contextmanager
 def tuned_garbage_collection(young_threshold: int) -> Iterator[None]:
-    """Raise the young-generation threshold and freeze what exists; 0 changes nothing."""
+    """Raise the young-generation threshold and freeze what exists; 0 changes nothing.
+
+    Startup garbage not yet collected is frozen too, and freed once the app stops: a
+    collection first would cost every start (and every test) a full pass over the heap.
+    """
     if not young_threshold:
         yield
         return
-    previous = gc.get_threshold()
-    gc.set_threshold(young_threshold, *previous[1:])
-    gc.freeze()
+    if _TUNING.apps == 0:
+        _TUNING.previous = gc.get_threshold()
+        gc.set_threshold(young_threshold, *_TUNING.previous[1:])
+        gc.freeze()
+    _TUNING.apps += 1
     try:
         yield
     finally:
-        gc.unfreeze()
-        gc.set_threshold(*previous)
+        _TUNING.apps -= 1
+        if _TUNING.apps == 0:
+            gc.unfreeze()
+            gc.set_threshold(*_TUNING.previous)
