@@ -17,9 +17,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections import deque
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
-from typing import Any, TypeAlias, TypeVar
+from typing import Any, TypeAlias
 
 import asyncpg
 from asyncpg.pool import PoolConnectionProxy
@@ -28,8 +28,6 @@ from .errors import ServiceUnavailableError
 from .settings import Settings
 
 _POOL_CLOSE_TIMEOUT_SECONDS = 10.0
-_TOO_SLOW = "The database did not answer in time; retry shortly."
-_T = TypeVar("_T")
 
 # What services receive inside `Database.transaction()`, and tests from `asyncpg.connect`.
 Connection: TypeAlias = "asyncpg.Connection[asyncpg.Record] | PoolConnectionProxy[asyncpg.Record]"
@@ -49,27 +47,34 @@ class Database:
         self.pool = pool
         self.acquire_timeout = acquire_timeout
         self.statement_timeout = statement_timeout
-        self._waits = _Deadlines(acquire_timeout)
-        self._work = _Deadlines(statement_timeout, cut_off=self._close_unless_settled)
+        self._waits = _Deadlines(acquire_timeout, "The database is busy; retry shortly.")
+        self._work = _Deadlines(
+            statement_timeout,
+            "The database did not answer in time; retry shortly.",
+            cut_off=self._close_unless_settled,
+        )
 
     async def fetch(self, query: str, *args: Any) -> list[asyncpg.Record]:
         conn = await self._acquire()
         try:
-            return await self._bounded(conn, conn.fetch(query, *args))
+            with self._work.begin(conn):
+                return await conn.fetch(query, *args)
         finally:
             await self._release(conn)
 
     async def fetchrow(self, query: str, *args: Any) -> asyncpg.Record | None:
         conn = await self._acquire()
         try:
-            return await self._bounded(conn, conn.fetchrow(query, *args))
+            with self._work.begin(conn):
+                return await conn.fetchrow(query, *args)
         finally:
             await self._release(conn)
 
     async def execute(self, query: str, *args: Any) -> str:
         conn = await self._acquire()
         try:
-            return await self._bounded(conn, conn.execute(query, *args))
+            with self._work.begin(conn):
+                return await conn.execute(query, *args)
         finally:
             await self._release(conn)
 
@@ -77,15 +82,10 @@ class Database:
     async def connection(self) -> AsyncIterator[Pooled]:
         """One connection for several statements; its session is reset when handed back."""
         conn = await self._acquire()
-        running = self._work.begin(conn)
         try:
-            yield conn
-        except BaseException:
-            if running.end():
-                raise ServiceUnavailableError(_TOO_SLOW) from None
-            raise
+            with self._work.begin(conn):
+                yield conn
         finally:
-            running.end()
             await self._release(conn, reset=True)
 
     @asynccontextmanager
@@ -95,29 +95,12 @@ class Database:
             yield conn
 
     async def _acquire(self) -> Pooled:
-        waiting = self._waits.begin()
         try:
-            conn: Pooled = await self.pool.acquire()
-        except asyncio.CancelledError:
-            if waiting.end():
-                raise ServiceUnavailableError("The database is busy; retry shortly.") from None
-            raise
+            with self._waits.begin():
+                conn: Pooled = await self.pool.acquire()
         except (OSError, asyncpg.PostgresError) as exc:
             raise ServiceUnavailableError("The database is unreachable.") from exc
-        finally:
-            waiting.end()
         return conn
-
-    async def _bounded(self, conn: Pooled, statement: Awaitable[_T]) -> _T:
-        running = self._work.begin(conn)
-        try:
-            return await statement
-        except BaseException:
-            if running.end():
-                raise ServiceUnavailableError(_TOO_SLOW) from None
-            raise
-        finally:
-            running.end()
 
     async def _release(self, conn: Pooled, *, reset: bool = False) -> None:
         try:
@@ -148,13 +131,20 @@ def _close_if_lent(conn: Pooled) -> None:
 
 
 class _Deadline:
-    """A task inside a bounded section until `deadline` (loop time)."""
+    """A task inside a bounded section until `deadline` (loop time).
 
-    __slots__ = ("cancellations", "deadline", "expired", "subject", "task")
+    Used as `with deadlines.begin():` around the section: an error out of a section its
+    deadline cut off (the cancellation, or what it caused) becomes a 503 with `message`.
+    """
 
-    def __init__(self, task: asyncio.Task[Any], deadline: float, subject: Any) -> None:
+    __slots__ = ("cancellations", "deadline", "expired", "message", "subject", "task")
+
+    def __init__(
+        self, task: asyncio.Task[Any], deadline: float, message: str, subject: Any
+    ) -> None:
         self.task: asyncio.Task[Any] | None = task
         self.deadline = deadline
+        self.message = message
         self.subject = subject
         self.cancellations = task.cancelling()  # requested before ours, as asyncio.timeout does
         self.expired = False
@@ -170,6 +160,13 @@ class _Deadline:
             return False
         return task.uncancel() <= self.cancellations
 
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, error_type: type[BaseException] | None, *_: object) -> None:
+        if self.end() and error_type is not None:
+            raise ServiceUnavailableError(self.message) from None
+
 
 class _Deadlines:
     """Cancels tasks still in a section after `seconds`, with one timer for them all.
@@ -181,8 +178,11 @@ class _Deadlines:
     drops its task.
     """
 
-    def __init__(self, seconds: float, *, cut_off: Callable[[Any], None] | None = None) -> None:
+    def __init__(
+        self, seconds: float, message: str, *, cut_off: Callable[[Any], None] | None = None
+    ) -> None:
         self.seconds = seconds
+        self.message = message
         self._cut_off = cut_off
         self._running: deque[_Deadline] = deque()
         self._timer: asyncio.TimerHandle | None = None
@@ -196,7 +196,7 @@ class _Deadlines:
         if task is None:
             raise RuntimeError("a bounded section must run inside a task")
         loop = task.get_loop()
-        deadline = _Deadline(task, loop.time() + self.seconds, subject)
+        deadline = _Deadline(task, loop.time() + self.seconds, self.message, subject)
         while self._running and self._running[0].task is None:
             self._running.popleft()
         self._running.append(deadline)
