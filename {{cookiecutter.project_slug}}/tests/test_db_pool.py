@@ -21,17 +21,20 @@ from {{ cookiecutter.package_name }}.settings import Settings
 from .serving import serving
 
 
+def _settings(overrides: dict[str, Any], **values: Any) -> Settings:
+    """Test settings for the real servers (`overrides`), with the values a test needs."""
+    return Settings(_env_file=None, environment="test", **values, **overrides)
+
+
 @pytest.fixture
 async def tiny_pool(
     settings_overrides: dict[str, Any],
 ) -> AsyncIterator[tuple[httpx.AsyncClient, asyncpg.Pool]]:
-    settings = Settings(
-        _env_file=None,
-        environment="test",
+    settings = _settings(
+        settings_overrides,
         db_pool_min_size=1,
         db_pool_max_size=1,
         db_pool_acquire_timeout_seconds=0.2,
-        **settings_overrides,
     )
     async with serving(create_app(settings)) as (client, state):
         yield client, state["database"].pool
@@ -52,14 +55,9 @@ async def test_an_exhausted_pool_answers_503_instead_of_hanging(
 @pytest.fixture
 async def one_connection(settings_overrides: dict[str, Any]) -> AsyncIterator[Database]:
     """A database handle whose pool has exactly one connection, so every query shares it."""
-    settings = Settings(
-        _env_file=None,
-        environment="test",
-        db_pool_min_size=1,
-        db_pool_max_size=1,
-        **settings_overrides,
-    )
-    async with open_database(settings) as database:
+    async with open_database(
+        _settings(settings_overrides, db_pool_min_size=1, db_pool_max_size=1)
+    ) as database:
         yield database
 
 
@@ -70,15 +68,14 @@ _WAIT_SECONDS = 0.2
 @pytest.fixture
 async def short_waits(settings_overrides: dict[str, Any]) -> AsyncIterator[Database]:
     """One connection, and waits for it that end after 0.2 s."""
-    settings = Settings(
-        _env_file=None,
-        environment="test",
-        db_pool_min_size=1,
-        db_pool_max_size=1,
-        db_pool_acquire_timeout_seconds=_WAIT_SECONDS,
-        **settings_overrides,
-    )
-    async with open_database(settings) as database:
+    async with open_database(
+        _settings(
+            settings_overrides,
+            db_pool_min_size=1,
+            db_pool_max_size=1,
+            db_pool_acquire_timeout_seconds=_WAIT_SECONDS,
+        )
+    ) as database:
         yield database
 
 
@@ -159,13 +156,9 @@ async def test_one_shot_statements_skip_the_reset_round_trip_so_share_the_sessio
 @pytest.fixture
 async def short_statements(settings_overrides: dict[str, Any]) -> AsyncIterator[Database]:
     """Statements, and blocks, that are cut off after 0.2 s."""
-    settings = Settings(
-        _env_file=None,
-        environment="test",
-        db_command_timeout_seconds=_WAIT_SECONDS,
-        **settings_overrides,
-    )
-    async with open_database(settings) as database:
+    async with open_database(
+        _settings(settings_overrides, db_command_timeout_seconds=_WAIT_SECONDS)
+    ) as database:
         yield database
 
 
@@ -199,13 +192,11 @@ async def test_a_statement_past_the_timeout_is_a_503_and_cancelled_on_the_server
 async def test_a_statement_on_a_server_that_stopped_answering_is_a_503_not_a_hang(
     settings_overrides: dict[str, Any],
 ) -> None:
-    settings = Settings(
-        _env_file=None,
-        environment="test",
+    settings = _settings(
+        settings_overrides,
         db_pool_min_size=1,
         db_pool_max_size=1,
         db_command_timeout_seconds=_WAIT_SECONDS,
-        **settings_overrides,
     )
     async with open_database(settings) as database:
         backend = await database.fetchrow("SELECT pg_backend_pid()")
@@ -273,9 +264,7 @@ async def test_pool_connections_carry_the_service_name(
 async def test_the_statement_cache_can_be_disabled_for_pgbouncer(
     settings_overrides: dict[str, Any],
 ) -> None:
-    settings = Settings(
-        _env_file=None, environment="test", db_statement_cache_size=0, **settings_overrides
-    )
+    settings = _settings(settings_overrides, db_statement_cache_size=0)
 
     async with serving(create_app(settings)) as (client, _):
         created = await client.post("/api/v1/items", json={"name": "cacheless"})
