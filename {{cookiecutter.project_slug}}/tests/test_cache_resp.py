@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import uuid
 from collections.abc import AsyncIterator, Iterator
+from typing import Any, cast
 
 import pytest
 
@@ -51,6 +52,39 @@ async def test_concurrent_commands_each_get_their_own_reply(client: RedisClient,
     read = await asyncio.gather(*(client.execute("GET", f"{key}:{n}") for n in range(200)))
 
     assert read == values
+
+
+async def test_the_commands_of_one_turn_of_the_loop_go_out_in_one_write(
+    client: RedisClient, key: str
+) -> None:
+    await client.execute("PING")  # connected
+    connection = client._connection
+    assert connection is not None
+    assert connection._transport is not None
+    writes = _CountingTransport(connection._transport)
+    connection._transport = cast(asyncio.Transport, writes)
+
+    replies = await asyncio.gather(*(client.execute("SET", f"{key}:{n}", n) for n in range(50)))
+
+    assert replies == [b"OK"] * 50
+    assert writes.count == 1
+    assert await client.execute("GET", f"{key}:49") == b"49"
+    assert writes.count == 2
+
+
+class _CountingTransport:
+    """The connection's transport, counting the writes that pass through it."""
+
+    def __init__(self, transport: asyncio.Transport) -> None:
+        self.transport = transport
+        self.count = 0
+
+    def write(self, data: bytes) -> None:
+        self.count += 1
+        self.transport.write(data)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.transport, name)
 
 
 async def test_a_caller_that_gives_up_does_not_shift_the_replies_of_the_others(
