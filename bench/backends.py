@@ -83,19 +83,20 @@ class Backends:
 def running_backends(bake: Bake, *, cpus: set[int] | None = None) -> Iterator[Backends]:
     """Start Redis and PostgreSQL, create and migrate the database; stop both on exit.
 
+    Redis only if the bake has it (its `scripts/redis_server.py`); else `redis_url` is empty.
     With `cpus`, both servers run on those CPUs only, and so does every process they start
     later (PostgreSQL forks a backend per connection): they inherit it.
     """
     scripts = bake.root / "scripts"
     postgres_module = _import_script(scripts, "postgres_server")
-    redis_module = _import_script(scripts, "redis_server")
+    has_redis = (scripts / "redis_server.py").is_file()
     with ExitStack() as stack:
         with _affinity(cpus):
-            redis = _started(stack, redis_module.RedisServer())
+            redis_url = _start_redis(stack, scripts) if has_redis else ""
             postgres, counts = _start_postgres(stack, postgres_module)
         psql = Psql(_find_psql(postgres_module), postgres.url)
         _create_database(psql, counts=counts)
-        backends = Backends(psql, redis.url, counts)
+        backends = Backends(psql, redis_url, counts)
         _migrate(bake, backends.database_url)
         yield backends
 
@@ -124,6 +125,10 @@ def _started(stack: ExitStack, server: Server) -> Server:
     stack.callback(server.stop)
     server.start()
     return server
+
+
+def _start_redis(stack: ExitStack, scripts: Path) -> str:
+    return _started(stack, _import_script(scripts, "redis_server").RedisServer()).url
 
 
 def _start_postgres(stack: ExitStack, module: ModuleType) -> tuple[Server, bool]:

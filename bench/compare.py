@@ -1,0 +1,225 @@
+"""Compare template revisions on one request, for differences too small for a full run.
+
+From the template's root:
+
+    python3 -m uv run python bench/compare.py HEAD~1 .            # the item read, cache=none
+    python3 -m uv run python bench/compare.py main . --request cached --answers cache=redis
+
+Each revision (a git ref, or `.` for the working tree as it is) is baked with the same answers
+and installed as `run.py` installs the service. PostgreSQL and Redis start once, on wrk's CPU,
+migrated by the first revision's bake (so the revisions must share the schema), and the items
+are seeded once. Then every round starts each revision in turn on the server CPU (the order
+alternating from round to round), warms it up and loads it. A full run drifts by a few µs of
+CPU per request between runs; here both sides of each difference share a round.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import shutil
+import signal
+import statistics
+import subprocess
+import sys
+import tarfile
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from types import FrameType
+
+from apps import running
+from backends import Backends, running_backends
+from bakes import TEMPLATE_PARTS, Bake, Variant, bake_and_install, snapshot_template
+from measure import Conditions, Sample, measure, seed
+from plan import ITEM, ITEMS, Expect, Scenario, service_spec
+from wrk import Load
+
+TEMPLATE = Path(__file__).resolve().parent.parent
+WORKING_TREE = "."
+# What can be requested, what its answer must show, and the answers it needs by default.
+REQUESTS: dict[str, tuple[str, Expect, dict[str, str]]] = {
+    "live": ("/health/live", "live", {}),
+    "read": (ITEM, "uncached", {"cache": "none"}),
+    "cached": (ITEM, "cache-hit", {}),
+    "list": (f"{ITEMS}?limit=50", "uncached", {"cache": "none"}),
+}
+_STARTED = time.perf_counter()
+
+
+@dataclass(frozen=True)
+class Options:
+    revisions: list[str]
+    request: str
+    answers: dict[str, str]
+    rounds: int
+    seconds: int
+    warmup_seconds: int
+    connections: int
+    items: int
+    server_cpu: int
+    wrk_cpu: int
+
+
+def parse_args(argv: list[str] | None = None) -> Options:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("revisions", nargs="+", help="git refs, or . for the working tree")
+    parser.add_argument("--request", choices=sorted(REQUESTS), default="read")
+    parser.add_argument(
+        "--answers",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="a cookiecutter answer for every bake (default for read and list: cache=none)",
+    )
+    parser.add_argument("--rounds", type=int, default=8, help="rounds (default 8)")
+    parser.add_argument("--seconds", type=int, default=4, help="seconds per run (default 4)")
+    parser.add_argument("--warmup", type=int, default=1, help="seconds of warm-up, 0: none (1)")
+    parser.add_argument("--connections", type=int, default=64, help="wrk -c (default 64)")
+    parser.add_argument("--items", type=int, default=200, help="items to seed (default 200)")
+    parser.add_argument("--server-cpu", type=int, default=0, help="CPU for the app (default 0)")
+    parser.add_argument("--wrk-cpu", type=int, default=1, help="CPU for wrk (default 1)")
+    args = parser.parse_args(argv)
+    if len(args.revisions) < 2:
+        parser.error("name at least two revisions to compare")
+    given = dict(answer.split("=", 1) for answer in args.answers if "=" in answer)
+    if len(given) != len(args.answers):
+        parser.error("--answers takes KEY=VALUE")
+    return Options(
+        revisions=args.revisions,
+        request=args.request,
+        answers={**REQUESTS[args.request][2], **given},
+        rounds=args.rounds,
+        seconds=args.seconds,
+        warmup_seconds=args.warmup,
+        connections=args.connections,
+        items=args.items,
+        server_cpu=args.server_cpu,
+        wrk_cpu=args.wrk_cpu,
+    )
+
+
+def progress(message: str) -> None:
+    print(f"[{time.perf_counter() - _STARTED:6.1f}s] {message}", file=sys.stderr, flush=True)
+
+
+def template_at(revision: str, destination: Path) -> Path:
+    """The template as it is at `revision` (a git ref), or as the working tree has it now."""
+    if revision == WORKING_TREE:
+        return snapshot_template(TEMPLATE, destination)
+    git = shutil.which("git") or "git"
+    archive = subprocess.run(
+        [git, "-C", str(TEMPLATE), "archive", "--format=tar", revision, *TEMPLATE_PARTS],
+        capture_output=True,
+        check=False,
+    )
+    if archive.returncode != 0:
+        raise SystemExit(f"compare: {revision}: {archive.stderr.decode().strip()}")
+    destination.mkdir(parents=True)
+    with tarfile.open(fileobj=io.BytesIO(archive.stdout)) as tar:
+        tar.extractall(destination, filter="data")
+    return destination
+
+
+def compare(options: Options, workdir: Path) -> list[list[Sample]]:
+    """Bake each revision, start the servers once, seed, then measure round by round.
+
+    Returns the samples of each revision, in the order the revisions were given.
+    """
+    bakes: list[Bake] = []
+    for index, revision in enumerate(options.revisions):
+        template = template_at(revision, workdir / f"template-{index}")
+        progress(f"baking and installing {revision} ({_answers(options.answers)})")
+        variant = Variant(f"revision-{index}", options.answers)
+        bakes.append(bake_and_install(template, variant, workdir))
+    samples: list[list[Sample]] = [[] for _ in options.revisions]
+    with running_backends(bakes[0], cpus={options.wrk_cpu}) as backends:
+        conditions = _conditions(options, bakes[0], backends, workdir)
+        path, expect, _ = REQUESTS[options.request]
+        scenario = Scenario(options.request, options.request, "service", path, expect)
+        for number in range(options.rounds):
+            order = list(range(len(bakes)))
+            for index in order if number % 2 == 0 else order[::-1]:
+                spec = service_spec(bakes[index], backends, label=options.revisions[index])
+                with running(spec, cpu=options.server_cpu, workdir=workdir) as app:
+                    sample = measure(app, scenario, conditions, number)
+                samples[index].append(sample)
+                progress(
+                    f"round {number + 1}/{options.rounds} {_label(options, index)}: "
+                    f"{sample.cpu_us_per_request:.1f} µs CPU/req, "
+                    f"{sample.requests_per_second:,.0f} req/s"
+                )
+        progress("stopping the servers, removing the bakes")
+    return samples
+
+
+def _conditions(options: Options, bake: Bake, backends: Backends, workdir: Path) -> Conditions:
+    with running(service_spec(bake, backends), cpu=options.server_cpu, workdir=workdir) as app:
+        ids = seed(app.port, options.items)
+    progress(f"seeded {len(ids)} items with 3 tags each through the API")
+    load = Load(1, options.connections, options.seconds, options.wrk_cpu)
+    warmup = Load(1, options.connections, options.warmup_seconds, options.wrk_cpu)
+    return Conditions(ids[0], load, warmup if options.warmup_seconds else None, backends)
+
+
+def markdown(options: Options, samples: list[list[Sample]]) -> str:
+    """Per revision: medians and ranges, and the median of its per-round differences."""
+    first = samples[0]
+    lines = [
+        f"### {options.request} ({_answers(options.answers)}): medians of {options.rounds} rounds",
+        "",
+        f"wrk -t1 -c{options.connections} for {options.seconds} s on CPU {options.wrk_cpu}; "
+        f"the app on CPU {options.server_cpu}; the servers it uses on CPU {options.wrk_cpu}.",
+        "",
+        "| Revision | server CPU µs/req | range | vs first, per round | req/s | range |",
+        "| --- | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    for index, own in enumerate(samples):
+        cpu = [sample.cpu_us_per_request for sample in own]
+        rps = [sample.requests_per_second for sample in own]
+        paired = zip(own, first, strict=True)
+        deltas = [a.cpu_us_per_request - b.cpu_us_per_request for a, b in paired]
+        delta = "" if own is first else f"{statistics.median(deltas):+.1f}"
+        lines.append(
+            f"| {_label(options, index)} | {statistics.median(cpu):.1f} "
+            f"| {min(cpu):.0f}-{max(cpu):.0f} | {delta} | {statistics.median(rps):,.0f} "
+            f"| {min(rps):,.0f}-{max(rps):,.0f} |"
+        )
+    return "\n".join(lines)
+
+
+def _label(options: Options, index: int) -> str:
+    """The revision as given, numbered when it was given more than once."""
+    revision = options.revisions[index]
+    return f"{revision} (#{index + 1})" if options.revisions.count(revision) > 1 else revision
+
+
+def _answers(answers: dict[str, str]) -> str:
+    return " ".join(f"{key}={value}" for key, value in answers.items()) or "default answers"
+
+
+def _interrupt(signum: int, frame: FrameType | None) -> None:
+    raise KeyboardInterrupt
+
+
+def main(argv: list[str] | None = None) -> int:
+    options = parse_args(argv)
+    needed = ["wrk", "taskset"] + (["git"] if set(options.revisions) != {WORKING_TREE} else [])
+    missing = [tool for tool in needed if shutil.which(tool) is None]
+    if missing:
+        raise SystemExit(f"compare: {', '.join(missing)} not found on PATH")
+    for name in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(name, _interrupt)
+    try:
+        with tempfile.TemporaryDirectory(prefix="bench-compare-") as workdir:
+            samples = compare(options, Path(workdir))
+    except KeyboardInterrupt:
+        progress("interrupted: servers stopped, temporary files removed")
+        return 130
+    print(markdown(options, samples))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
