@@ -2,7 +2,19 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import httpx
+import pytest
+from fastapi import FastAPI
+from prometheus_client import CollectorRegistry
+
+from {{ cookiecutter.package_name }} import metrics
+from {{ cookiecutter.package_name }}.metrics import RECORD_EVERY_SECONDS, RequestMetrics
+
+from .serving import serving
+
+DIGESTS = {"handler": "/api/v1/digests", "method": "POST", "status": "200"}
 
 
 async def test_requests_are_counted_by_handler_method_and_status(
@@ -35,3 +47,37 @@ async def test_the_metrics_endpoint_serves_the_prometheus_text_format(
 
     assert response.status_code == 200
     assert response.headers["content-type"].startswith("text/plain")
+
+
+async def test_responses_are_recorded_within_the_batch_interval_without_a_scrape(
+    app: FastAPI, client: httpx.AsyncClient
+) -> None:
+    registry: CollectorRegistry = app.state.metrics_registry
+    await client.post("/api/v1/digests", json={"content": "x"})
+
+    await asyncio.sleep(RECORD_EVERY_SECONDS * 2)
+
+    assert registry.get_sample_value("http_requests_total", DIGESTS) == 1.0
+    assert registry.get_sample_value("http_request_duration_seconds_count", DIGESTS) == 1.0
+
+
+async def test_responses_still_waiting_are_recorded_when_the_app_stops(
+    app: FastAPI, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(metrics, "RECORD_EVERY_SECONDS", 3600.0)
+    registry: CollectorRegistry = app.state.metrics_registry
+    async with serving(app) as (client, _):
+        await client.post("/api/v1/digests", json={"content": "x"})
+        assert registry.get_sample_value("http_requests_total", DIGESTS) is None  # waiting
+
+    assert registry.get_sample_value("http_requests_total", DIGESTS) == 1.0
+
+
+def test_a_response_taken_outside_an_event_loop_is_recorded_at_once() -> None:
+    registry = CollectorRegistry()
+    recorder = RequestMetrics(registry)
+
+    recorder.observe("GET", "/things", 200, 0.003)
+
+    labels = {"handler": "/things", "method": "GET", "status": "200"}
+    assert registry.get_sample_value("http_request_duration_seconds_sum", labels) == 0.003

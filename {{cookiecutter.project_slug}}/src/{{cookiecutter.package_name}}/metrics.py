@@ -10,12 +10,21 @@ route again on every request: it cost more than the rest of a cheap request's ov
 With several workers, set `PROMETHEUS_MULTIPROC_DIR` to an empty directory shared by
 them (before the process starts): each worker writes its samples there and every
 scrape sums all workers.
+
+Responses are recorded in batches, at most `RECORD_EVERY_SECONDS` after they were sent,
+before every scrape of this worker and when the app stops. One at a time, each took
+about 12 µs of a request (three locked writes to the shared files, with the CPU's caches
+cold from the rest of the request); recorded together they take 3.5 µs each. A scrape
+served by another worker may miss this worker's last fraction of a second.
 """
 
 from __future__ import annotations
 
+import asyncio
 import os
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from typing import Any
 from weakref import WeakKeyDictionary
 
 from anyio import to_thread
@@ -34,10 +43,14 @@ LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0
 UNMEASURED_PATHS = frozenset({"/health/live", "/health/ready", "/metrics"})
 LABELS = ("handler", "method", "status")
 UNMATCHED = "none"
+RECORD_EVERY_SECONDS = 0.1
+
+# One response to record: (method, route template or None, status, seconds).
+Observation = tuple[str, str | None, int, float]
 
 
 class RequestMetrics:
-    """Counts and times requests; `observe` is called once per response."""
+    """Counts and times requests; `observe` is called once per response, `flush` records."""
 
     def __init__(self, registry: CollectorRegistry) -> None:
         self.requests = Counter(
@@ -55,9 +68,31 @@ class RequestMetrics:
         )
         # `labels()` validates and takes a lock on every call: keep each child instead.
         self._children: dict[tuple[str, str, int], tuple[Counter, Histogram]] = {}
+        self._pending: list[Observation] = []
+        self._timer: asyncio.TimerHandle | None = None
 
     def observe(self, method: str, handler: str | None, status: int, seconds: float) -> None:
-        """Record one response (`handler` is None when no route matched)."""
+        """Take one response (`handler` is None when no route matched) for the next batch."""
+        self._pending.append((method, handler, status, seconds))
+        if self._timer is not None:
+            return
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:  # no loop to come back later: record it now
+            self.flush()
+            return
+        self._timer = loop.call_later(RECORD_EVERY_SECONDS, self.flush)
+
+    def flush(self) -> None:
+        """Record every response taken so far."""
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+        pending, self._pending = self._pending, []
+        for observation in pending:
+            self._record(*observation)
+
+    def _record(self, method: str, handler: str | None, status: int, seconds: float) -> None:
         key = (handler or UNMATCHED, method, status)
         if key[0] in UNMEASURED_PATHS:
             return
@@ -78,14 +113,34 @@ def install_metrics(app: FastAPI) -> RequestMetrics:
     # otherwise collide with the first one's series.
     registry = CollectorRegistry()
     app.state.metrics_registry = registry
+    recorder = RequestMetrics(registry)
+    app.router.lifespan_context = _flushing_at_stop(app.router.lifespan_context, recorder)
 
     @app.get("/metrics", include_in_schema=False)
     async def metrics() -> Response:
+        recorder.flush()
         # Reading every worker's files in multiprocess mode is file I/O: not on the loop.
         body = await to_thread.run_sync(_exposition, registry)
         return Response(body, media_type=CONTENT_TYPE_LATEST)
 
-    return RequestMetrics(registry)
+    return recorder
+
+
+Lifespan = Callable[[Any], AbstractAsyncContextManager[Any]]
+
+
+def _flushing_at_stop(lifespan: Lifespan, recorder: RequestMetrics) -> Lifespan:
+    """The app's lifespan, then the responses still waiting to be recorded."""
+
+    @asynccontextmanager
+    async def flushing(app: Any) -> AsyncIterator[Any]:
+        try:
+            async with lifespan(app) as state:
+                yield state
+        finally:
+            recorder.flush()
+
+    return flushing
 
 
 def _exposition(registry: CollectorRegistry) -> bytes:
