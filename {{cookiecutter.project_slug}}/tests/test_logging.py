@@ -89,3 +89,19 @@ def test_debug_lines_are_dropped_at_info_level(output: Output) -> None:
     get_logger("tests").info("signal")
 
     assert [line["event"] for line in output.lines()] == ["signal"]
+
+
+def test_exceptions_are_rendered_as_structured_frames(output: Output) -> None:
+    try:
+        raise ValueError("boom")
+    except ValueError:
+        get_logger("tests").exception("failed")
+        logging.getLogger("uvicorn.error").exception("failed too")
+
+    ours, theirs = output.lines()
+    for line in (ours, theirs):
+        (error,) = line["exception"]
+        assert error["exc_type"] == "ValueError"
+        assert error["exc_value"] == "boom"
+        assert error["frames"][-1]["name"] == "test_exceptions_are_rendered_as_structured_frames"
+        assert line["level"] == "error"

@@ -53,17 +53,19 @@ class _UtcTimestamp:
         return event
 
 
-def _orjson_dumps(event: Any, **_: Any) -> bytes:
+def _json_line(logger: Any, method: str, event: EventDict) -> bytes:
+    """The line as JSON; its exception, if it carries one, as a list of structured frames.
+
+    One call rather than structlog's `dict_tracebacks` and `JSONRenderer` in a row: every
+    line passed through both, though few carry an exception.
+    """
+    if "exc_info" in event:
+        event = structlog.processors.dict_tracebacks(logger, method, event)
     return orjson.dumps(event, default=str)
 
 
 def _renderer(*, json: bool) -> list[Processor]:
-    if json:
-        return [
-            structlog.processors.dict_tracebacks,
-            structlog.processors.JSONRenderer(_orjson_dumps),
-        ]
-    return [structlog.dev.ConsoleRenderer()]
+    return [_json_line] if json else [structlog.dev.ConsoleRenderer()]
 
 
 def configure_logging(*, level: str, json: bool, stream: TextIO | None = None) -> None:
