@@ -18,25 +18,22 @@ from __future__ import annotations
 import argparse
 import io
 import shutil
-import signal
 import statistics
 import subprocess
 import sys
 import tarfile
 import tempfile
-import time
 from dataclasses import dataclass
 from pathlib import Path
-from types import FrameType
 
 from apps import running
 from backends import Backends, running_backends
 from bakes import TEMPLATE_PARTS, Bake, Variant, bake_and_install, snapshot_template
 from measure import Conditions, Sample, measure, seed
 from plan import ITEM, ITEMS, Expect, Scenario, service_spec
+from run import TEMPLATE, preflight, progress, stop_on_signals
 from wrk import Load
 
-TEMPLATE = Path(__file__).resolve().parent.parent
 WORKING_TREE = "."
 # What can be requested, what its answer must show, and the answers it needs by default.
 REQUESTS: dict[str, tuple[str, Expect, dict[str, str]]] = {
@@ -45,7 +42,6 @@ REQUESTS: dict[str, tuple[str, Expect, dict[str, str]]] = {
     "cached": (ITEM, "cache-hit", {}),
     "list": (f"{ITEMS}?limit=50", "uncached", {"cache": "none"}),
 }
-_STARTED = time.perf_counter()
 
 
 @dataclass(frozen=True)
@@ -98,10 +94,6 @@ def parse_args(argv: list[str] | None = None) -> Options:
         server_cpu=args.server_cpu,
         wrk_cpu=args.wrk_cpu,
     )
-
-
-def progress(message: str) -> None:
-    print(f"[{time.perf_counter() - _STARTED:6.1f}s] {message}", file=sys.stderr, flush=True)
 
 
 def template_at(revision: str, destination: Path) -> Path:
@@ -199,18 +191,11 @@ def _answers(answers: dict[str, str]) -> str:
     return " ".join(f"{key}={value}" for key, value in answers.items()) or "default answers"
 
 
-def _interrupt(signum: int, frame: FrameType | None) -> None:
-    raise KeyboardInterrupt
-
-
 def main(argv: list[str] | None = None) -> int:
     options = parse_args(argv)
-    needed = ["wrk", "taskset"] + (["git"] if set(options.revisions) != {WORKING_TREE} else [])
-    missing = [tool for tool in needed if shutil.which(tool) is None]
-    if missing:
-        raise SystemExit(f"compare: {', '.join(missing)} not found on PATH")
-    for name in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(name, _interrupt)
+    git = ("git",) if set(options.revisions) != {WORKING_TREE} else ()
+    preflight(options.server_cpu, options.wrk_cpu, tools=git)
+    stop_on_signals()
     try:
         with tempfile.TemporaryDirectory(prefix="bench-compare-") as workdir:
             samples = compare(options, Path(workdir))

@@ -115,16 +115,22 @@ def progress(message: str) -> None:
     print(f"[{time.perf_counter() - _STARTED:6.1f}s] {message}", file=sys.stderr, flush=True)
 
 
-def preflight(options: Options) -> None:
-    """Fail early, in one line, when the machine cannot run the benchmark."""
-    missing = [tool for tool in ("wrk", "taskset") if shutil.which(tool) is None]
+def preflight(server_cpu: int, wrk_cpu: int, *, tools: tuple[str, ...] = ()) -> None:
+    """Fail early, in one line, when the machine cannot run the benchmark (or `tools`)."""
+    missing = [tool for tool in ("wrk", "taskset", *tools) if shutil.which(tool) is None]
     if missing:
         raise SystemExit(f"bench: {', '.join(missing)} not found on PATH (apt-get install wrk)")
     if not Path("/proc/self/stat").is_file():
         raise SystemExit("bench: needs Linux (/proc) to read CPU time and memory")
     cpus = os.sched_getaffinity(0)
-    if options.server_cpu == options.wrk_cpu or not {options.server_cpu, options.wrk_cpu} <= cpus:
+    if server_cpu == wrk_cpu or not {server_cpu, wrk_cpu} <= cpus:
         raise SystemExit(f"bench: --server-cpu and --wrk-cpu must be two of the CPUs {cpus}")
+
+
+def stop_on_signals() -> None:
+    """Turn the first Ctrl-C, SIGTERM or SIGHUP into a KeyboardInterrupt (see `_interrupt`)."""
+    for name in _STOP_SIGNALS:
+        signal.signal(name, _interrupt)
 
 
 def benchmark(options: Options, workdir: Path) -> tuple[Summary, dict[str, Any]]:
@@ -242,9 +248,8 @@ def _interrupt(signum: int, frame: FrameType | None) -> None:
 def main(argv: list[str] | None = None) -> int:
     """Run the benchmark; 0 when it completed (whatever the figures), 130 when interrupted."""
     options = parse_args(argv)
-    preflight(options)
-    for name in _STOP_SIGNALS:
-        signal.signal(name, _interrupt)
+    preflight(options.server_cpu, options.wrk_cpu)
+    stop_on_signals()
     load_before = os.getloadavg()
     try:
         with tempfile.TemporaryDirectory(prefix="bench-") as workdir:
