@@ -23,7 +23,7 @@ from __future__ import annotations
 import asyncio
 import os
 from collections.abc import AsyncIterator, Callable
-from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from contextlib import asynccontextmanager
 from typing import Any
 from weakref import WeakKeyDictionary
 
@@ -37,6 +37,7 @@ from prometheus_client import (
     generate_latest,
     multiprocess,
 )
+from starlette.types import Lifespan
 
 # Request latencies of a web service: 5 ms to 10 s, roughly doubling.
 LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
@@ -126,10 +127,7 @@ def install_metrics(app: FastAPI) -> RequestMetrics:
     return recorder
 
 
-Lifespan = Callable[[Any], AbstractAsyncContextManager[Any]]
-
-
-def _flushing_at_stop(lifespan: Lifespan, recorder: RequestMetrics) -> Lifespan:
+def _flushing_at_stop(lifespan: Lifespan[Any], recorder: RequestMetrics) -> Lifespan[Any]:
     """The app's lifespan, then the responses still waiting to be recorded."""
 
     @asynccontextmanager
