@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import asyncio
+import os
+import subprocess
+import sys
+from pathlib import Path
 
 import httpx
 import pytest
 from fastapi import FastAPI
-from prometheus_client import CollectorRegistry
+from prometheus_client import CollectorRegistry, multiprocess
 
 from {{ cookiecutter.package_name }} import metrics
 from {{ cookiecutter.package_name }}.metrics import RECORD_EVERY_SECONDS, RequestMetrics
@@ -81,3 +85,63 @@ def test_a_response_taken_outside_an_event_loop_is_recorded_at_once() -> None:
 
     labels = {"handler": "/things", "method": "GET", "status": "200"}
     assert registry.get_sample_value("http_request_duration_seconds_sum", labels) == 0.003
+
+
+THINGS = {"handler": "/things", "method": "GET", "status": "200"}
+BOUNDS = ("0.005", "0.01", "0.025", "0.05", "0.5", "10.0", "+Inf")
+
+
+def _buckets(registry: CollectorRegistry) -> list[float | None]:
+    """The cumulative bucket counts of `/things` at `BOUNDS`."""
+    name = "http_request_duration_seconds_bucket"
+    return [registry.get_sample_value(name, {**THINGS, "le": le}) for le in BOUNDS]
+
+
+def test_a_batch_lands_in_the_buckets_observe_would_have_chosen() -> None:
+    registry = CollectorRegistry()
+    recorder = RequestMetrics(registry)
+    # On a bound, below the first, twice between two, above the last.
+    durations = (0.005, 0.001, 0.03, 0.03, 12.0)
+
+    for seconds in durations:
+        recorder.observe("GET", "/things", 200, seconds)
+    recorder.observe("GET", "/health/live", 200, 0.001)  # not measured
+    recorder.flush()
+
+    assert _buckets(registry) == [2.0, 2.0, 2.0, 4.0, 4.0, 4.0, 5.0]
+    assert registry.get_sample_value("http_requests_total", THINGS) == 5.0
+    assert registry.get_sample_value("http_request_duration_seconds_count", THINGS) == 5.0
+    total = registry.get_sample_value("http_request_duration_seconds_sum", THINGS)
+    assert total == pytest.approx(sum(durations))
+
+
+# A worker process: records the durations it is given, then exits.
+_WORKER = """
+import sys
+from prometheus_client import CollectorRegistry
+from {{ cookiecutter.package_name }}.metrics import RequestMetrics
+
+recorder = RequestMetrics(CollectorRegistry())
+for seconds in sys.argv[1:]:
+    recorder.observe("GET", "/things", 200, float(seconds))
+recorder.flush()
+"""
+
+
+def _run_worker(metrics_dir: Path, *durations: float) -> None:
+    env = {**os.environ, "PROMETHEUS_MULTIPROC_DIR": str(metrics_dir)}
+    command = [sys.executable, "-c", _WORKER, *map(str, durations)]
+    subprocess.run(command, env=env, check=True, timeout=60)  # noqa: S603 (our own code)
+
+
+def test_several_workers_add_up_in_one_scrape(tmp_path: Path) -> None:
+    _run_worker(tmp_path, 0.003, 0.02, 0.3)
+    _run_worker(tmp_path, 0.003, 7.0)
+
+    registry = CollectorRegistry()
+    multiprocess.MultiProcessCollector(registry, path=str(tmp_path))  # type: ignore[no-untyped-call]
+
+    assert _buckets(registry) == [2.0, 2.0, 3.0, 3.0, 4.0, 5.0, 5.0]
+    assert registry.get_sample_value("http_requests_total", THINGS) == 5.0
+    total = registry.get_sample_value("http_request_duration_seconds_sum", THINGS)
+    assert total == pytest.approx(0.003 + 0.02 + 0.3 + 0.003 + 7.0)

@@ -12,16 +12,21 @@ them (before the process starts): each worker writes its samples there and every
 scrape sums all workers.
 
 Responses are recorded in batches, at most `RECORD_EVERY_SECONDS` after they were sent,
-before every scrape of this worker and when the app stops. One at a time, each took
-about 12 µs of a request (three locked writes to the shared files, with the CPU's caches
-cold from the rest of the request); recorded together they take 3.5 µs each. A scrape
-served by another worker may miss this worker's last fraction of a second.
+before every scrape of this worker and when the app stops. A batch is summed per label
+set first, then written once per label set: the count, the time, and each bucket that
+got responses. prometheus_client writes a histogram one observation at a time (in
+multiprocess mode three locked writes to the shared files each), so the sums go to the
+histogram's own values (`_sum`, `_buckets`) directly; `_histogram_values` checks that
+they are there and match our buckets before a label set's first write. A scrape served
+by another worker may miss this worker's last fraction of a second.
 """
 
 from __future__ import annotations
 
 import asyncio
+import math
 import os
+from bisect import bisect_left
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import Any
@@ -37,10 +42,13 @@ from prometheus_client import (
     generate_latest,
     multiprocess,
 )
+from prometheus_client.values import ValueClass
 from starlette.types import Lifespan
 
 # Request latencies of a web service: 5 ms to 10 s, roughly doubling.
 LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
+# The histogram's upper bounds: ours, then prometheus_client's +Inf.
+_UPPER_BOUNDS = (*LATENCY_BUCKETS, math.inf)
 UNMEASURED_PATHS = frozenset({"/health/live", "/health/ready", "/metrics"})
 LABELS = ("handler", "method", "status")
 UNMATCHED = "none"
@@ -48,6 +56,8 @@ RECORD_EVERY_SECONDS = 0.1
 
 # One response to record: (method, route template or None, status, seconds).
 Observation = tuple[str, str | None, int, float]
+# One label set: (handler, method, status).
+SeriesKey = tuple[str, str, int]
 
 
 class RequestMetrics:
@@ -67,8 +77,8 @@ class RequestMetrics:
             buckets=LATENCY_BUCKETS,
             registry=registry,
         )
-        # `labels()` validates and takes a lock on every call: keep each child instead.
-        self._children: dict[tuple[str, str, int], tuple[Counter, Histogram]] = {}
+        # `labels()` validates and takes a lock on every call: keep each label set's series.
+        self._series: dict[SeriesKey, _Series] = {}
         self._pending: list[Observation] = []
         self._timer: asyncio.TimerHandle | None = None
 
@@ -90,22 +100,78 @@ class RequestMetrics:
             self._timer.cancel()
             self._timer = None
         pending, self._pending = self._pending, []
-        for observation in pending:
-            self._record(*observation)
+        for key, tally in _tallies(pending).items():
+            self._series_of(key).record(tally)
 
-    def _record(self, method: str, handler: str | None, status: int, seconds: float) -> None:
+    def _series_of(self, key: SeriesKey) -> _Series:
+        series = self._series.get(key)
+        if series is None:
+            labels = (key[0], key[1], str(key[2]))
+            series = self._series[key] = _Series(
+                self.requests.labels(*labels), self.duration.labels(*labels)
+            )
+        return series
+
+
+class _Tally:
+    """One label set's share of a batch: how many responses, their time, per bucket."""
+
+    __slots__ = ("buckets", "count", "seconds")
+
+    def __init__(self) -> None:
+        self.count = 0
+        self.seconds = 0.0
+        self.buckets = [0] * len(_UPPER_BOUNDS)
+
+    def add(self, seconds: float) -> None:
+        self.count += 1
+        self.seconds += seconds
+        # The first bound at or above it, as `Histogram.observe` picks it.
+        self.buckets[bisect_left(_UPPER_BOUNDS, seconds)] += 1
+
+
+def _tallies(observations: list[Observation]) -> dict[SeriesKey, _Tally]:
+    """The measured observations summed per label set."""
+    tallies: dict[SeriesKey, _Tally] = {}
+    for method, handler, status, seconds in observations:
         key = (handler or UNMATCHED, method, status)
         if key[0] in UNMEASURED_PATHS:
-            return
-        children = self._children.get(key)
-        if children is None:
-            labels = (key[0], method, str(status))
-            children = self._children[key] = (
-                self.requests.labels(*labels),
-                self.duration.labels(*labels),
-            )
-        children[0].inc()
-        children[1].observe(seconds)
+            continue
+        tally = tallies.get(key)
+        if tally is None:
+            tally = tallies[key] = _Tally()
+        tally.add(seconds)
+    return tallies
+
+
+class _Series:
+    """One label set's counter and histogram, written a tally at a time."""
+
+    __slots__ = ("buckets", "requests", "total")
+
+    def __init__(self, requests: Counter, duration: Histogram) -> None:
+        self.requests = requests
+        self.total, self.buckets = _histogram_values(duration)
+
+    def record(self, tally: _Tally) -> None:
+        self.requests.inc(tally.count)
+        self.total.inc(tally.seconds)
+        for value, count in zip(self.buckets, tally.buckets, strict=True):
+            if count:
+                value.inc(count)
+
+
+def _histogram_values(histogram: Histogram) -> tuple[ValueClass, list[ValueClass]]:
+    """The values behind one histogram child: its sum, and its per-bucket counts."""
+    total = getattr(histogram, "_sum", None)
+    buckets = getattr(histogram, "_buckets", None)
+    bounds = tuple(getattr(histogram, "_upper_bounds", ()))
+    if total is None or not isinstance(buckets, list) or bounds != _UPPER_BOUNDS:
+        raise RuntimeError(
+            "prometheus_client's Histogram no longer keeps _sum, _buckets and _upper_bounds "
+            "as metrics.py writes them; record with Histogram.observe instead"
+        )
+    return total, buckets
 
 
 def install_metrics(app: FastAPI) -> RequestMetrics:
