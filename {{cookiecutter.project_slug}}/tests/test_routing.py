@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from http import HTTPStatus
 from typing import Annotated, Any
 
@@ -12,11 +13,14 @@ from starlette.routing import Route
 
 from {{ cookiecutter.package_name }}.api import API_V1, VERSION_1
 from {{ cookiecutter.package_name }}.api.health.router import router as health_router
+from {{ cookiecutter.package_name }}.deps import AppSettings
 from {{ cookiecutter.package_name }}.errors import problem_responses
 from {{ cookiecutter.package_name }}.main import create_app
 from {{ cookiecutter.package_name }}.mounting import mount
 from {{ cookiecutter.package_name }}.openapi import operation_id
 from {{ cookiecutter.package_name }}.settings import Settings
+
+from .serving import serving
 
 
 def _paths(app: FastAPI) -> dict[str, Any]:
@@ -66,3 +70,24 @@ async def test_mounted_operations_follow_the_apps_dependency_overrides() -> None
         response = await client.get("/v1/names")
 
     assert response.json() == "overridden"
+
+
+async def _service_name(settings: AppSettings) -> AsyncIterator[str]:
+    yield settings.service_name  # what follows a yield runs once the response is sent
+
+
+async def _read_service_name(name: Annotated[str, Depends(_service_name)]) -> str:
+    return name
+
+
+async def test_a_dependency_with_yield_can_build_on_the_resource_aliases(
+    settings: Settings,
+) -> None:
+    app = create_app(settings)
+    # FastAPI refuses this route if the aliases are scoped "function": a dependency with
+    # yield is scoped "request" and cannot depend on a shorter scope.
+    app.get("/service-name")(_read_service_name)
+    async with serving(app) as (client, _):
+        response = await client.get("/service-name")
+
+    assert response.json() == settings.service_name
