@@ -149,22 +149,20 @@ class _Deadline:
         self.cancellations = task.cancelling()  # requested before ours, as asyncio.timeout does
         self.expired = False
 
-    def end(self) -> bool:
-        """End the section, however it ended; True if the deadline alone cancelled the task.
-
-        Then that cancellation is undone (`uncancel`), as `asyncio.timeout` does on exit.
-        Ending again does nothing and returns False.
-        """
-        task, self.task, self.subject = self.task, None, None
-        if task is None or not self.expired:
-            return False
-        return task.uncancel() <= self.cancellations
-
     def __enter__(self) -> None:
         return None
 
     def __exit__(self, error_type: type[BaseException] | None, *_: object) -> None:
-        if self.end() and error_type is not None:
+        """End the section, however it ended; the task is no longer the deadline's to cancel.
+
+        If the deadline cancelled it, that cancellation is undone (`uncancel`), as
+        `asyncio.timeout` does on exit; if nothing else cancelled it too, an error out of
+        the section becomes the 503.
+        """
+        task, self.task, self.subject = self.task, None, None
+        if task is None or not self.expired:
+            return
+        if task.uncancel() <= self.cancellations and error_type is not None:
             raise ServiceUnavailableError(self.message) from None
 
 
@@ -188,7 +186,7 @@ class _Deadlines:
         self._timer: asyncio.TimerHandle | None = None
 
     def begin(self, subject: Any = None) -> _Deadline:
-        """Start bounding the current task; `end()` the deadline however the section ends.
+        """Start bounding the current task: use the deadline as `with` around the section.
 
         At the deadline the task is cancelled, then `cut_off(subject)` runs, if given.
         """
