@@ -92,7 +92,7 @@ def free_port() -> int:
 def running(spec: AppSpec, *, cpu: int, workdir: Path) -> Iterator[Running]:
     """Run the app pinned to `cpu` until the block ends; its log is counted, then deleted."""
     port = free_port()
-    env = _environment(spec, workdir)
+    env = app_environment(spec, workdir)
     log = Path(tempfile.mkstemp(prefix=f"{spec.name}-", suffix=".log", dir=workdir)[1])
     command = ["taskset", "--cpu-list", str(cpu), str(spec.bin / "uvicorn"), *spec.target]
     command += ["--host", "127.0.0.1", "--port", str(port), *UVICORN_FLAGS]
@@ -120,7 +120,7 @@ def running(spec: AppSpec, *, cpu: int, workdir: Path) -> Iterator[Running]:
         log.unlink(missing_ok=True)
 
 
-def _environment(spec: AppSpec, workdir: Path) -> dict[str, str]:
+def app_environment(spec: AppSpec, workdir: Path) -> dict[str, str]:
     env = clean_env(**spec.env)
     if spec.metrics_dir:
         env["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="metrics-", dir=workdir)

@@ -89,8 +89,8 @@ def app_specs(
     }
     asyncpg_env = {"DATABASE_URL": backends.database_url, "BENCH_ITEM_SQL": item_sql}
     baselines = {
-        "bare": _baseline(default, "bare", "bare FastAPI", "bare_fastapi", "/health/live", {}),
-        "asyncpg": _baseline(
+        "bare": baseline_spec(default, "bare", "bare FastAPI", "bare_fastapi", "/health/live", {}),
+        "asyncpg": baseline_spec(
             default,
             "asyncpg",
             "minimal FastAPI + asyncpg",
@@ -125,7 +125,7 @@ def service_spec(
     )
 
 
-def _baseline(
+def baseline_spec(
     bake: Bake, name: str, label: str, module: str, ready_path: str, env: dict[str, str]
 ) -> AppSpec:
     return AppSpec(
