@@ -9,6 +9,7 @@ from typing import Annotated, Any
 import httpx
 from fastapi import APIRouter, Depends, FastAPI
 from fastapi.openapi.utils import get_openapi
+from fastapi.routing import APIRoute
 from starlette.routing import Route
 
 from {{ cookiecutter.package_name }}.api import API_V1, VERSION_1
@@ -43,6 +44,37 @@ def test_mounted_operations_document_what_include_router_would(settings: Setting
         nested.include_router(router, prefix=API_V1, responses=unexpected)
 
     assert _paths(create_app(settings)) == _paths(nested)
+
+
+def _request_scope(method: str, path: str, root_path: str = "") -> dict[str, Any]:
+    return {"type": "http", "method": method, "path": root_path + path, "root_path": root_path}
+
+
+def test_mounted_routes_match_what_fastapi_would_match(settings: Settings) -> None:
+    app = create_app(settings)
+    routes = [route for route in app.router.routes if isinstance(route, APIRoute)]
+    paths = [route.path.replace("{item_id}", "7").replace("{sku}", "A-1") for route in routes]
+    paths += ["/nowhere", "/api/v1/items/seven", "/health/live/"]
+    scopes = [
+        _request_scope(method, path, root_path)
+        for method in ("GET", "POST", "DELETE")
+        for path in paths
+        for root_path in ("", "/svc")
+    ]
+
+    for route in routes:
+        for scope in scopes:
+            expected = APIRoute.matches(route, dict(scope))[0]
+            assert route.matches(dict(scope))[0] is expected, (route.path, scope)
+
+
+async def test_mounted_routes_answer_under_a_root_path(settings: Settings) -> None:
+    app = create_app(settings)
+    transport = httpx.ASGITransport(app=app, root_path="/svc")
+    async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+        response = await client.get("/svc/health/live")
+
+    assert response.status_code == 200
 
 
 async def _real_name() -> str:
