@@ -15,4 +15,5 @@ async def get_checks(request: Request) -> Mapping[str, Check]:
     return checks
 
 
-ReadinessChecks = Annotated[Mapping[str, Check], Depends(get_checks)]
+# Scoped like the resource aliases in `deps.py`, for the same reasons.
+ReadinessChecks = Annotated[Mapping[str, Check], Depends(get_checks, scope="request")]
