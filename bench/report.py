@@ -74,6 +74,9 @@ class TargetCheck:
     measured: float | None
     unit: str
     met: bool | None
+    threshold: float
+    # For a ratio: the lowest and highest of its per-repetition ratios.
+    spread: tuple[float, float] | None = None
 
 
 @dataclass(frozen=True)
@@ -85,15 +88,25 @@ class Summary:
 
 def summarize(results: Results, specs: dict[str, AppSpec]) -> Summary:
     """Reduce the samples to medians; paired ratios; check the targets."""
-    ratios = {c.scenario: (c, _paired_ratio(results, c)) for c in COMPARISONS}
+    ratios = {c.scenario: (c, _paired_ratios(results, c)) for c in COMPARISONS}
     bare_cpu = _median_of(results.scenarios.get("bare_live", []), lambda s: s.cpu_us_per_request)
     scenarios = [
-        _scenario(scenario, specs[scenario.app].label, samples, bare_cpu, ratios.get(scenario.key))
+        _scenario(scenario, specs[scenario.app].label, samples, bare_cpu, _ratio(ratios, scenario))
         for scenario in SCENARIOS
         if (samples := results.scenarios.get(scenario.key))
     ]
     apps = [_app(specs[name], samples) for name, samples in results.apps.items()]
     return Summary(scenarios, apps, _targets(ratios, apps))
+
+
+def _ratio(
+    ratios: dict[str, tuple[Comparison, list[float]]], scenario: Scenario
+) -> tuple[Comparison, float | None] | None:
+    """The scenario's comparison, if it has one, with the median of its paired ratios."""
+    if scenario.key not in ratios:
+        return None
+    comparison, paired = ratios[scenario.key]
+    return comparison, statistics.median(paired) if paired else None
 
 
 def _scenario(
@@ -138,27 +151,24 @@ def _app(spec: AppSpec, samples: list[AppSample]) -> AppSummary:
     )
 
 
-def _paired_ratio(results: Results, comparison: Comparison) -> float | None:
-    """The median of per-repetition ratios: pairs share whatever the machine did meanwhile."""
+def _paired_ratios(results: Results, comparison: Comparison) -> list[float]:
+    """The per-repetition ratios: the two sides of each share whatever the machine did then."""
     ours = {s.repetition: s for s in results.scenarios.get(comparison.scenario, [])}
     theirs = {s.repetition: s for s in results.scenarios.get(comparison.baseline, [])}
-    ratios = [
+    return [
         ours[rep].requests_per_second / theirs[rep].requests_per_second
-        for rep in ours.keys() & theirs.keys()
+        for rep in sorted(ours.keys() & theirs.keys())
     ]
-    return statistics.median(ratios) if ratios else None
 
 
 def _targets(
-    ratios: dict[str, tuple[Comparison, float | None]], apps: list[AppSummary]
+    ratios: dict[str, tuple[Comparison, list[float]]], apps: list[AppSummary]
 ) -> list[TargetCheck]:
     """The targets of README.md: ratios at least, startup and memory below."""
     checks = [
-        TargetCheck(
-            f"{c.description} >= {c.target:.2f}x", r, "x", _compare(r, c.target, operator.ge)
-        )
-        for c, r in ratios.values()
-        if c.target is not None
+        _ratio_check(comparison, comparison.target, paired)
+        for comparison, paired in ratios.values()
+        if comparison.target is not None
     ]
     service = next((app for app in apps if app.name == TARGET_APP), None)
     startup = None if service is None else service.startup_seconds
@@ -170,14 +180,28 @@ def _targets(
             startup,
             " s",
             _compare(startup, STARTUP_TARGET_SECONDS, operator.lt),
+            STARTUP_TARGET_SECONDS,
         ),
         TargetCheck(
             f"RSS per worker < {RSS_TARGET_MB:.0f} MiB",
             rss,
             " MiB",
             _compare(rss, RSS_TARGET_MB, operator.lt),
+            RSS_TARGET_MB,
         ),
     ]
+
+
+def _ratio_check(comparison: Comparison, target: float, paired: list[float]) -> TargetCheck:
+    median = statistics.median(paired) if paired else None
+    return TargetCheck(
+        f"{comparison.description} >= {target:.2f}x",
+        median,
+        "x",
+        _compare(median, target, operator.ge),
+        target,
+        (min(paired), max(paired)) if paired else None,
+    )
 
 
 def _compare(

@@ -39,7 +39,11 @@ def markdown(
         ),
         *_warnings(summary.apps),
         "\n### Targets\n",
-        _table(("Target", "Measured", "Met"), [_target_row(t) for t in summary.targets]),
+        _table(
+            ("Target", "Measured", "per-run range", "Met"),
+            [_target_row(t) for t in summary.targets],
+        ),
+        *_straddling(summary.targets),
         "",
         *notes,
     ]
@@ -73,7 +77,25 @@ def _app_row(app: AppSummary) -> list[str]:
 def _target_row(check: TargetCheck) -> list[str]:
     met = {True: "yes", False: "**no**", None: "n/a"}[check.met]
     measured = "n/a" if check.measured is None else f"{check.measured:.2f}{check.unit}"
-    return [check.target, measured, met]
+    spread = "" if check.spread is None else f"{check.spread[0]:.2f}-{check.spread[1]:.2f}"
+    return [check.target, measured, spread, met]
+
+
+def _straddling(targets: list[TargetCheck]) -> list[str]:
+    """A warning when some repetitions fell on either side of a target."""
+    straddling = [
+        check.target
+        for check in targets
+        if check.spread is not None and check.spread[0] < check.threshold <= check.spread[1]
+    ]
+    if not straddling:
+        return []
+    return [
+        "",
+        f"Repetitions fell on both sides of: {'; '.join(straddling)}. The machine drifted by more "
+        "than the margin during this run: a single run does not settle these (more "
+        "`--repetitions`, or `instructions.py` for a steady count).",
+    ]
 
 
 def _after_run(scenarios: list[ScenarioSummary]) -> list[str]:
