@@ -29,9 +29,9 @@ from pathlib import Path
 from apps import running
 from backends import Backends, running_backends
 from bakes import TEMPLATE_PARTS, Bake, Variant, bake_and_install, snapshot_template
-from measure import Conditions, Sample, measure, seed
+from measure import Conditions, Sample, measure
 from plan import ITEM, ITEMS, Expect, Scenario, service_spec
-from run import TEMPLATE, preflight, progress, stop_on_signals
+from run import TEMPLATE, preflight, progress, seed_through_api, stop_on_signals
 from wrk import Load
 
 WORKING_TREE = "."
@@ -60,6 +60,32 @@ class Options:
 
 def parse_args(argv: list[str] | None = None) -> Options:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    add_revision_arguments(parser)
+    parser.add_argument("--rounds", type=int, default=8, help="rounds (default 8)")
+    parser.add_argument("--seconds", type=int, default=4, help="seconds per run (default 4)")
+    parser.add_argument("--warmup", type=int, default=1, help="seconds of warm-up, 0: none (1)")
+    parser.add_argument("--connections", type=int, default=64, help="wrk -c (default 64)")
+    parser.add_argument("--server-cpu", type=int, default=0, help="CPU for the app (default 0)")
+    parser.add_argument("--wrk-cpu", type=int, default=1, help="CPU for wrk (default 1)")
+    args = parser.parse_args(argv)
+    if len(args.revisions) < 2:
+        parser.error("name at least two revisions to compare")
+    return Options(
+        revisions=args.revisions,
+        request=args.request,
+        answers=revision_answers(parser, args),
+        rounds=args.rounds,
+        seconds=args.seconds,
+        warmup_seconds=args.warmup,
+        connections=args.connections,
+        items=args.items,
+        server_cpu=args.server_cpu,
+        wrk_cpu=args.wrk_cpu,
+    )
+
+
+def add_revision_arguments(parser: argparse.ArgumentParser) -> None:
+    """The arguments naming what to bake and measure: revisions, request, answers, items."""
     parser.add_argument("revisions", nargs="+", help="git refs, or . for the working tree")
     parser.add_argument("--request", choices=sorted(REQUESTS), default="read")
     parser.add_argument(
@@ -69,31 +95,25 @@ def parse_args(argv: list[str] | None = None) -> Options:
         metavar="KEY=VALUE",
         help="a cookiecutter answer for every bake (default for read and list: cache=none)",
     )
-    parser.add_argument("--rounds", type=int, default=8, help="rounds (default 8)")
-    parser.add_argument("--seconds", type=int, default=4, help="seconds per run (default 4)")
-    parser.add_argument("--warmup", type=int, default=1, help="seconds of warm-up, 0: none (1)")
-    parser.add_argument("--connections", type=int, default=64, help="wrk -c (default 64)")
     parser.add_argument("--items", type=int, default=200, help="items to seed (default 200)")
-    parser.add_argument("--server-cpu", type=int, default=0, help="CPU for the app (default 0)")
-    parser.add_argument("--wrk-cpu", type=int, default=1, help="CPU for wrk (default 1)")
-    args = parser.parse_args(argv)
-    if len(args.revisions) < 2:
-        parser.error("name at least two revisions to compare")
+
+
+def revision_answers(parser: argparse.ArgumentParser, args: argparse.Namespace) -> dict[str, str]:
+    """The request's default answers, then those given with --answers."""
     given = dict(answer.split("=", 1) for answer in args.answers if "=" in answer)
     if len(given) != len(args.answers):
         parser.error("--answers takes KEY=VALUE")
-    return Options(
-        revisions=args.revisions,
-        request=args.request,
-        answers={**REQUESTS[args.request][2], **given},
-        rounds=args.rounds,
-        seconds=args.seconds,
-        warmup_seconds=args.warmup,
-        connections=args.connections,
-        items=args.items,
-        server_cpu=args.server_cpu,
-        wrk_cpu=args.wrk_cpu,
-    )
+    return {**REQUESTS[args.request][2], **given}
+
+
+def bake_revisions(revisions: list[str], answers: dict[str, str], workdir: Path) -> list[Bake]:
+    """Each revision baked with `answers` and installed, in the order given."""
+    bakes: list[Bake] = []
+    for index, revision in enumerate(revisions):
+        template = template_at(revision, workdir / f"template-{index}")
+        progress(f"baking and installing {revision} ({describe_answers(answers)})")
+        bakes.append(bake_and_install(template, Variant(f"revision-{index}", answers), workdir))
+    return bakes
 
 
 def template_at(revision: str, destination: Path) -> Path:
@@ -119,12 +139,7 @@ def compare(options: Options, workdir: Path) -> list[list[Sample]]:
 
     Returns the samples of each revision, in the order the revisions were given.
     """
-    bakes: list[Bake] = []
-    for index, revision in enumerate(options.revisions):
-        template = template_at(revision, workdir / f"template-{index}")
-        progress(f"baking and installing {revision} ({_answers(options.answers)})")
-        variant = Variant(f"revision-{index}", options.answers)
-        bakes.append(bake_and_install(template, variant, workdir))
+    bakes = bake_revisions(options.revisions, options.answers, workdir)
     samples: list[list[Sample]] = [[] for _ in options.revisions]
     with running_backends(bakes[0], cpus={options.wrk_cpu}) as backends:
         conditions = _conditions(options, bakes[0], backends, workdir)
@@ -147,19 +162,20 @@ def compare(options: Options, workdir: Path) -> list[list[Sample]]:
 
 
 def _conditions(options: Options, bake: Bake, backends: Backends, workdir: Path) -> Conditions:
-    with running(service_spec(bake, backends), cpu=options.server_cpu, workdir=workdir) as app:
-        ids = seed(app.port, options.items)
-    progress(f"seeded {len(ids)} items with 3 tags each through the API")
+    item_id = seed_through_api(
+        bake, backends, cpu=options.server_cpu, items=options.items, workdir=workdir
+    )
     load = Load(1, options.connections, options.seconds, options.wrk_cpu)
     warmup = Load(1, options.connections, options.warmup_seconds, options.wrk_cpu)
-    return Conditions(ids[0], load, warmup if options.warmup_seconds else None, backends)
+    return Conditions(item_id, load, warmup if options.warmup_seconds else None, backends)
 
 
 def markdown(options: Options, samples: list[list[Sample]]) -> str:
     """Per revision: medians and ranges, and the median of its per-round differences."""
     first = samples[0]
     lines = [
-        f"### {options.request} ({_answers(options.answers)}): medians of {options.rounds} rounds",
+        f"### {options.request} ({describe_answers(options.answers)}): "
+        f"medians of {options.rounds} rounds",
         "",
         f"wrk -t1 -c{options.connections} for {options.seconds} s on CPU {options.wrk_cpu}; "
         f"the app on CPU {options.server_cpu}; the servers it uses on CPU {options.wrk_cpu}.",
@@ -187,7 +203,7 @@ def _label(options: Options, index: int) -> str:
     return f"{revision} (#{index + 1})" if options.revisions.count(revision) > 1 else revision
 
 
-def _answers(answers: dict[str, str]) -> str:
+def describe_answers(answers: dict[str, str]) -> str:
     return " ".join(f"{key}={value}" for key, value in answers.items()) or "default answers"
 
 

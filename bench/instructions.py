@@ -31,13 +31,19 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from apps import AppSpec, app_environment, running
+from apps import AppSpec, app_environment
 from backends import Backends, running_backends
-from bakes import Bake, Variant, add_baseline_dependencies, bake_and_install, item_query
-from compare import REQUESTS, WORKING_TREE, template_at
-from measure import seed
+from bakes import Bake, add_baseline_dependencies, item_query
+from compare import (
+    REQUESTS,
+    WORKING_TREE,
+    add_revision_arguments,
+    bake_revisions,
+    describe_answers,
+    revision_answers,
+)
 from plan import ITEM, baseline_spec, service_spec
-from run import progress, stop_on_signals
+from run import progress, seed_through_api, stop_on_signals
 
 DRIVER = Path(__file__).resolve().parent / "inprocess.py"
 _COLLECTED = re.compile(r"Collected\s*:\s*(\d+)")
@@ -74,34 +80,22 @@ class Counted:
 
 def parse_args(argv: list[str] | None = None) -> Options:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
-    parser.add_argument("revisions", nargs="+", help="git refs, or . for the working tree")
-    parser.add_argument("--request", choices=sorted(REQUESTS), default="read")
-    parser.add_argument(
-        "--answers",
-        action="append",
-        default=[],
-        metavar="KEY=VALUE",
-        help="a cookiecutter answer for every bake (default for read and list: cache=none)",
-    )
+    add_revision_arguments(parser)
     parser.add_argument("--requests", type=int, default=2048, help="requests counted (2048)")
     parser.add_argument("--in-flight", type=int, default=8, help="requests at once (8)")
     parser.add_argument("--runs", type=int, default=2, help="runs of each app (default 2)")
-    parser.add_argument("--items", type=int, default=200, help="items to seed (default 200)")
     parser.add_argument("--no-baseline", action="store_true", help="count the revisions only")
     parser.add_argument("--server-cpu", type=int, default=0, help="CPU for the app (default 0)")
     parser.add_argument(
         "--backends-cpu", type=int, default=1, help="CPU for PostgreSQL and Redis (default 1)"
     )
     args = parser.parse_args(argv)
-    given = dict(answer.split("=", 1) for answer in args.answers if "=" in answer)
-    if len(given) != len(args.answers):
-        parser.error("--answers takes KEY=VALUE")
     if args.requests < args.in_flight or args.in_flight < 1 or args.runs < 1:
         parser.error("--requests >= --in-flight >= 1, and --runs >= 1")
     return Options(
         revisions=args.revisions,
         request=args.request,
-        answers={**REQUESTS[args.request][2], **given},
+        answers=revision_answers(parser, args),
         requests=args.requests,
         in_flight=args.in_flight,
         runs=args.runs,
@@ -126,15 +120,11 @@ def preflight(options: Options) -> None:
 
 def count_all(options: Options, workdir: Path) -> list[Counted]:
     """Bake every revision, start the servers once, seed, then count run by run."""
-    bakes: list[Bake] = []
-    for index, revision in enumerate(options.revisions):
-        template = template_at(revision, workdir / f"template-{index}")
-        progress(f"baking and installing {revision}")
-        bakes.append(
-            bake_and_install(template, Variant(f"revision-{index}", options.answers), workdir)
-        )
+    bakes = bake_revisions(options.revisions, options.answers, workdir)
     with running_backends(bakes[0], cpus={options.backends_cpu}) as backends:
-        item_id = _seed(bakes[0], backends, options, workdir)
+        item_id = seed_through_api(
+            bakes[0], backends, cpu=options.server_cpu, items=options.items, workdir=workdir
+        )
         path = REQUESTS[options.request][0].format(item_id=item_id)
         specs = [
             service_spec(bake, backends, label=revision)
@@ -153,13 +143,6 @@ def count_all(options: Options, workdir: Path) -> list[Counted]:
                 )
         progress("stopping the servers, removing the bakes")
     return counted
-
-
-def _seed(bake: Bake, backends: Backends, options: Options, workdir: Path) -> int:
-    with running(service_spec(bake, backends), cpu=options.server_cpu, workdir=workdir) as app:
-        ids = seed(app.port, options.items)
-    progress(f"seeded {len(ids)} items with 3 tags each through the API")
-    return ids[0]
 
 
 def _baselines(options: Options, bake: Bake, backends: Backends, item_id: int) -> list[AppSpec]:
@@ -200,10 +183,9 @@ def markdown(options: Options, counted: list[Counted]) -> str:
     """Per app: the median of its runs, their spread, the change from the first revision."""
     # With a baseline: its count over the app's, the target's ratio were time spent in
     # proportion to instructions.
-    answers = " ".join(f"{key}={value}" for key, value in options.answers.items())
     baseline = next((figures for figures in counted if figures.baseline), None)
     lines = [
-        f"### {options.request} ({answers or 'default answers'}): instructions per request",
+        f"### {options.request} ({describe_answers(options.answers)}): instructions per request",
         "",
         f"callgrind, in process: {options.requests} requests, {options.in_flight} at a time, "
         f"after a warm-up; medians of {options.runs} runs.",

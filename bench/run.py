@@ -141,7 +141,13 @@ def benchmark(options: Options, workdir: Path) -> tuple[Summary, dict[str, Any]]
     add_baseline_dependencies(bakes["default"])
     backends_cpus = {options.wrk_cpu} if options.pin_backends else None
     with running_backends(bakes["default"], cpus=backends_cpus) as backends:
-        item_id = _seed(bakes["default"], backends, options, workdir)
+        item_id = seed_through_api(
+            bakes["default"],
+            backends,
+            cpu=options.server_cpu,
+            items=options.items,
+            workdir=workdir,
+        )
         item_sql = item_query(bakes["nocache"])
         specs = app_specs(bakes, backends, item_id, item_sql)
         conditions = Conditions(item_id, options.load, options.warmup, backends)
@@ -153,10 +159,10 @@ def benchmark(options: Options, workdir: Path) -> tuple[Summary, dict[str, Any]]
     return summarize(results, specs), meta
 
 
-def _seed(bake: Bake, backends: Backends, options: Options, workdir: Path) -> int:
-    """Create the items every read scenario uses; return the ID they read."""
-    with running(service_spec(bake, backends), cpu=options.server_cpu, workdir=workdir) as app:
-        ids = seed(app.port, options.items)
+def seed_through_api(bake: Bake, backends: Backends, *, cpu: int, items: int, workdir: Path) -> int:
+    """Create the items every read scenario uses, through the service; return the ID they read."""
+    with running(service_spec(bake, backends), cpu=cpu, workdir=workdir) as app:
+        ids = seed(app.port, items)
     progress(f"seeded {len(ids)} items with 3 tags each through the API")
     return ids[0]
 

@@ -84,6 +84,8 @@ class RequestMetrics:
 
     def observe(self, method: str, handler: str | None, status: int, seconds: float) -> None:
         """Take one response (`handler` is None when no route matched) for the next batch."""
+        if handler in UNMEASURED_PATHS:  # probes and scrapes never enter a batch
+            return
         self._pending.append((method, handler, status, seconds))
         if self._timer is not None:
             return
@@ -131,12 +133,10 @@ class _Tally:
 
 
 def _tallies(observations: list[Observation]) -> dict[SeriesKey, _Tally]:
-    """The measured observations summed per label set."""
+    """The observations summed per label set."""
     tallies: dict[SeriesKey, _Tally] = {}
     for method, handler, status, seconds in observations:
         key = (handler or UNMATCHED, method, status)
-        if key[0] in UNMEASURED_PATHS:
-            continue
         tally = tallies.get(key)
         if tally is None:
             tally = tallies[key] = _Tally()
