@@ -22,6 +22,7 @@ cache misses (a request touches more code than the CPU's caches hold), and the s
 from __future__ import annotations
 
 import argparse
+import os
 import re
 import shutil
 import statistics
@@ -160,7 +161,8 @@ def _baselines(options: Options, bake: Bake, backends: Backends, item_id: int) -
 
 def count(spec: AppSpec, path: str, options: Options, workdir: Path) -> float:
     """Serve `path` in process under callgrind; the app's instructions per counted request."""
-    out = tempfile.mkstemp(prefix="callgrind-", dir=workdir)[1]
+    handle, out = tempfile.mkstemp(prefix="callgrind-", dir=workdir)
+    os.close(handle)  # callgrind writes the file itself
     command = [
         *("taskset", "--cpu-list", str(options.server_cpu)),
         *("valgrind", "--tool=callgrind", "--instr-atstart=no", f"--callgrind-out-file={out}"),
