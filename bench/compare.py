@@ -22,7 +22,6 @@ import statistics
 import subprocess
 import sys
 import tarfile
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -31,7 +30,7 @@ from backends import Backends, running_backends
 from bakes import TEMPLATE_PARTS, Bake, Variant, bake_and_install, snapshot_template
 from measure import Conditions, Sample, measure
 from plan import ITEM, ITEMS, Expect, Scenario, service_spec
-from run import TEMPLATE, preflight, progress, seed_through_api, stop_on_signals
+from run import TEMPLATE, in_workdir, preflight, progress, seed_through_api
 from wrk import Load
 
 WORKING_TREE = "."
@@ -211,12 +210,8 @@ def main(argv: list[str] | None = None) -> int:
     options = parse_args(argv)
     git = ("git",) if set(options.revisions) != {WORKING_TREE} else ()
     preflight(options.server_cpu, options.wrk_cpu, tools=git)
-    stop_on_signals()
-    try:
-        with tempfile.TemporaryDirectory(prefix="bench-compare-") as workdir:
-            samples = compare(options, Path(workdir))
-    except KeyboardInterrupt:
-        progress("interrupted: servers stopped, temporary files removed")
+    samples = in_workdir("bench-compare-", lambda workdir: compare(options, workdir))
+    if samples is None:
         return 130
     print(markdown(options, samples))
     return 0

@@ -44,7 +44,7 @@ from compare import (
     revision_answers,
 )
 from plan import ITEM, baseline_spec, service_spec
-from run import progress, seed_through_api, stop_on_signals
+from run import in_workdir, progress, seed_through_api
 
 DRIVER = Path(__file__).resolve().parent / "inprocess.py"
 _COLLECTED = re.compile(r"Collected\s*:\s*(\d+)")
@@ -211,12 +211,8 @@ def markdown(options: Options, counted: list[Counted]) -> str:
 def main(argv: list[str] | None = None) -> int:
     options = parse_args(argv)
     preflight(options)
-    stop_on_signals()
-    try:
-        with tempfile.TemporaryDirectory(prefix="bench-instructions-") as workdir:
-            counted = count_all(options, Path(workdir))
-    except KeyboardInterrupt:
-        progress("interrupted: servers stopped, temporary files removed")
+    counted = in_workdir("bench-instructions-", lambda workdir: count_all(options, workdir))
+    if counted is None:
         return 130
     print(markdown(options, counted))
     return 0

@@ -16,11 +16,12 @@ import signal
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from types import FrameType
-from typing import Any
+from typing import Any, TypeVar
 
 from apps import AppSpec, running
 from backends import Backends, running_backends
@@ -39,6 +40,8 @@ from plan import APPS, SCENARIOS, VARIANTS, app_specs, service_spec
 from report import Results, Summary, summarize, write_json
 from tables import markdown
 from wrk import Load
+
+T = TypeVar("T")
 
 BENCH = Path(__file__).resolve().parent
 TEMPLATE = BENCH.parent
@@ -125,6 +128,20 @@ def preflight(server_cpu: int, wrk_cpu: int, *, tools: tuple[str, ...] = ()) -> 
     cpus = os.sched_getaffinity(0)
     if server_cpu == wrk_cpu or not {server_cpu, wrk_cpu} <= cpus:
         raise SystemExit(f"bench: --server-cpu and --wrk-cpu must be two of the CPUs {cpus}")
+
+
+def in_workdir(prefix: str, work: Callable[[Path], T]) -> T | None:
+    """`work` in a temporary directory, stopped by Ctrl-C or SIGTERM; None if it was.
+
+    Whatever it started is stopped and the directory removed either way.
+    """
+    stop_on_signals()
+    try:
+        with tempfile.TemporaryDirectory(prefix=prefix) as workdir:
+            return work(Path(workdir))
+    except KeyboardInterrupt:
+        progress("interrupted: servers stopped, temporary files removed")
+        return None
 
 
 def stop_on_signals() -> None:
@@ -255,14 +272,11 @@ def main(argv: list[str] | None = None) -> int:
     """Run the benchmark; 0 when it completed (whatever the figures), 130 when interrupted."""
     options = parse_args(argv)
     preflight(options.server_cpu, options.wrk_cpu)
-    stop_on_signals()
     load_before = os.getloadavg()
-    try:
-        with tempfile.TemporaryDirectory(prefix="bench-") as workdir:
-            summary, meta = benchmark(options, Path(workdir))
-    except KeyboardInterrupt:
-        progress("interrupted: servers stopped, temporary files removed")
+    done = in_workdir("bench-", lambda workdir: benchmark(options, workdir))
+    if done is None:
         return 130
+    summary, meta = done
     elapsed = time.perf_counter() - _STARTED
     meta["elapsed_seconds"] = round(elapsed, 1)
     # Other work on the machine skews every figure: a load near 2 before we started says so.
