@@ -43,7 +43,7 @@ from compare import (
     describe_answers,
     revision_answers,
 )
-from plan import ITEM, baseline_spec, service_spec
+from plan import asyncpg_spec, bare_spec, service_spec
 from run import in_workdir, progress, seed_through_api
 
 DRIVER = Path(__file__).resolve().parent / "inprocess.py"
@@ -152,11 +152,8 @@ def _baselines(options: Options, bake: Bake, backends: Backends, item_id: int) -
         return []
     add_baseline_dependencies(bake)
     if options.request == "live":
-        return [baseline_spec(bake, "bare", "bare FastAPI", "bare_fastapi", "/health/live", {})]
-    env = {"DATABASE_URL": backends.database_url, "BENCH_ITEM_SQL": item_query(bake)}
-    label = "minimal FastAPI + asyncpg"
-    path = ITEM.format(item_id=item_id)
-    return [baseline_spec(bake, "asyncpg", label, "minimal_asyncpg", path, env)]
+        return [bare_spec(bake)]
+    return [asyncpg_spec(bake, backends, item_id, item_query(bake))]
 
 
 def count(spec: AppSpec, path: str, options: Options, workdir: Path) -> float:

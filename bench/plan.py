@@ -87,17 +87,9 @@ def app_specs(
             bakes["nocache"], backends, name="service-nocache", label="cache=none"
         ),
     }
-    asyncpg_env = {"DATABASE_URL": backends.database_url, "BENCH_ITEM_SQL": item_sql}
     baselines = {
-        "bare": baseline_spec(default, "bare", "bare FastAPI", "bare_fastapi", "/health/live", {}),
-        "asyncpg": baseline_spec(
-            default,
-            "asyncpg",
-            "minimal FastAPI + asyncpg",
-            "minimal_asyncpg",
-            ITEM.format(item_id=item_id),
-            asyncpg_env,
-        ),
+        "bare": bare_spec(default),
+        "asyncpg": asyncpg_spec(default, backends, item_id, item_sql),
     }
     return {**baselines, **services}
 
@@ -122,6 +114,24 @@ def service_spec(
         env=env,
         metrics_dir=(bake.root / "src" / bake.package / "metrics.py").is_file(),
         json_logs=True,
+    )
+
+
+def bare_spec(bake: Bake) -> AppSpec:
+    """Bare FastAPI, its defaults and one route: the `/health/live` baseline."""
+    return baseline_spec(bake, "bare", "bare FastAPI", "bare_fastapi", "/health/live", {})
+
+
+def asyncpg_spec(bake: Bake, backends: Backends, item_id: int, item_sql: str) -> AppSpec:
+    """The minimal FastAPI + asyncpg endpoint running `item_sql`: the database read's baseline."""
+    env = {"DATABASE_URL": backends.database_url, "BENCH_ITEM_SQL": item_sql}
+    return baseline_spec(
+        bake,
+        "asyncpg",
+        "minimal FastAPI + asyncpg",
+        "minimal_asyncpg",
+        ITEM.format(item_id=item_id),
+        env,
     )
 
 
