@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 import structlog
 
-from {{ cookiecutter.package_name }}.log import configure_logging, get_logger
+from {{ cookiecutter.package_name }}.log import AccessLog, configure_logging, get_logger
 
 
 class Output:
@@ -105,3 +105,32 @@ def test_exceptions_are_rendered_as_structured_frames(output: Output) -> None:
         assert error["exc_value"] == "boom"
         assert error["frames"][-1]["name"] == "test_exceptions_are_rendered_as_structured_frames"
         assert line["level"] == "error"
+
+
+def test_the_access_line_is_the_line_a_bound_logger_writes(
+    output: Output, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(time, "time_ns", lambda: 1_769_862_896_789_012_000)
+    structlog.contextvars.bind_contextvars(request_id="abc", user="u1")
+    try:
+        AccessLog("tests").request("GET", "/items/{item_id}", 200, 1.25)
+        get_logger("tests").info(
+            "request", method="GET", path="/items/{item_id}", status=200, duration_ms=1.25
+        )
+    finally:
+        structlog.contextvars.clear_contextvars()
+
+    ours, bound = output.stream.buffer.getvalue().splitlines()
+    assert ours == bound
+    assert json.loads(ours)["user"] == "u1"
+
+
+def test_the_access_line_follows_the_configured_level() -> None:
+    out = Output()
+    configure_logging(level="WARNING", json=True, stream=out.stream)
+    try:
+        AccessLog("tests").request("GET", "/items", 200, 1.0)
+    finally:
+        configure_logging(level="INFO", json=False)
+
+    assert out.lines() == []

@@ -16,7 +16,7 @@ from structlog.contextvars import bind_contextvars, clear_contextvars
 from structlog.typing import FilteringBoundLogger
 
 from .errors import internal_error_response
-from .log import get_logger
+from .log import AccessLog, get_logger
 
 REQUEST_ID_HEADER = b"x-request-id"
 # An incoming ID is trusted only if it is short and made of safe characters, so a
@@ -36,9 +36,10 @@ class RequestContextMiddleware:
     def __init__(self, app: ASGIApp, *, observe: Observer | None = None) -> None:
         self.app = app
         self.observe = observe
-        # Bound once, when the app builds its middleware (after logging is configured):
+        # Built once, when the app builds its middleware (after logging is configured):
         # the lazy module logger would rebuild itself on every request.
         self.log: FilteringBoundLogger = log.bind()
+        self.access = AccessLog(__name__)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -62,12 +63,8 @@ class RequestContextMiddleware:
 
     def _finished(self, scope: Scope, status: int, seconds: float) -> None:
         template = route_template(scope)
-        self.log.info(
-            "request",
-            method=scope["method"],
-            path=template or _UNMATCHED,
-            status=status,
-            duration_ms=round(seconds * 1000, 2),
+        self.access.request(
+            scope["method"], template or _UNMATCHED, status, round(seconds * 1000, 2)
         )
         if self.observe is not None:
             self.observe(scope["method"], template, status, seconds)
