@@ -11,21 +11,29 @@ migrated by the first revision's bake (so the revisions must share the schema), 
 are seeded once. Then every round starts each revision in turn on the server CPU (the order
 alternating from round to round), warms it up and loads it. A full run drifts by a few µs of
 CPU per request between runs; here both sides of each difference share a round.
+
+With `--together`, the revisions run side by side, all on the server CPU (each idle while
+another is loaded), and the rounds alternate between them: short runs, seconds apart, so more
+rounds fit in the same time and fewer of them straddle a change in the machine. They are all
+restarted every `--batch` rounds: one process of the same code can run a few µs per request
+faster or slower than another for its whole life (where its memory lands in the caches), so
+the processes are sampled too.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import io
 import shutil
 import statistics
 import subprocess
 import sys
 import tarfile
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
-from apps import running
+from apps import AppSpec, running
 from backends import Backends, running_backends
 from bakes import TEMPLATE_PARTS, Bake, Variant, bake_and_install, snapshot_template
 from measure import Conditions, Sample, measure
@@ -55,6 +63,8 @@ class Options:
     items: int
     server_cpu: int
     wrk_cpu: int
+    together: bool
+    batch: int
 
 
 def parse_args(argv: list[str] | None = None) -> Options:
@@ -66,6 +76,14 @@ def parse_args(argv: list[str] | None = None) -> Options:
     parser.add_argument("--connections", type=int, default=64, help="wrk -c (default 64)")
     parser.add_argument("--server-cpu", type=int, default=0, help="CPU for the app (default 0)")
     parser.add_argument("--wrk-cpu", type=int, default=1, help="CPU for wrk (default 1)")
+    parser.add_argument(
+        "--together",
+        action="store_true",
+        help="run the revisions side by side and alternate (try --seconds 1 --rounds 80)",
+    )
+    parser.add_argument(
+        "--batch", type=int, default=10, help="with --together: rounds between restarts (10)"
+    )
     args = parser.parse_args(argv)
     if len(args.revisions) < 2:
         parser.error("name at least two revisions to compare")
@@ -80,6 +98,8 @@ def parse_args(argv: list[str] | None = None) -> Options:
         items=args.items,
         server_cpu=args.server_cpu,
         wrk_cpu=args.wrk_cpu,
+        together=args.together,
+        batch=max(1, args.batch),
     )
 
 
@@ -139,25 +159,76 @@ def compare(options: Options, workdir: Path) -> list[list[Sample]]:
     Returns the samples of each revision, in the order the revisions were given.
     """
     bakes = bake_revisions(options.revisions, options.answers, workdir)
-    samples: list[list[Sample]] = [[] for _ in options.revisions]
     with running_backends(bakes[0], cpus={options.wrk_cpu}) as backends:
         conditions = _conditions(options, bakes[0], backends, workdir)
         path, expect, _ = REQUESTS[options.request]
         scenario = Scenario(options.request, options.request, "service", path, expect)
-        for number in range(options.rounds):
-            order = list(range(len(bakes)))
-            for index in order if number % 2 == 0 else order[::-1]:
-                spec = service_spec(bakes[index], backends, label=options.revisions[index])
-                with running(spec, cpu=options.server_cpu, workdir=workdir) as app:
-                    sample = measure(app, scenario, conditions, number)
-                samples[index].append(sample)
-                progress(
-                    f"round {number + 1}/{options.rounds} {_label(options, index)}: "
-                    f"{sample.cpu_us_per_request:.1f} µs CPU/req, "
-                    f"{sample.requests_per_second:,.0f} req/s"
-                )
+        specs = [
+            service_spec(bake, backends, name=f"service-{index}", label=revision)
+            for index, (bake, revision) in enumerate(zip(bakes, options.revisions, strict=True))
+        ]
+        if options.together:
+            samples = _rounds_together(options, specs, scenario, conditions, workdir)
+        else:
+            samples = _rounds_restarted(options, specs, scenario, conditions, workdir)
         progress("stopping the servers, removing the bakes")
     return samples
+
+
+def _rounds_restarted(
+    options: Options,
+    specs: list[AppSpec],
+    scenario: Scenario,
+    conditions: Conditions,
+    workdir: Path,
+) -> list[list[Sample]]:
+    """Each round starts every revision afresh, warms it up and loads it."""
+    samples: list[list[Sample]] = [[] for _ in specs]
+    for number in range(options.rounds):
+        for index in _round_order(number, len(specs)):
+            with running(specs[index], cpu=options.server_cpu, workdir=workdir) as app:
+                samples[index].append(measure(app, scenario, conditions, number))
+            _report(options, number, index, samples[index][-1])
+    return samples
+
+
+def _rounds_together(
+    options: Options,
+    specs: list[AppSpec],
+    scenario: Scenario,
+    conditions: Conditions,
+    workdir: Path,
+) -> list[list[Sample]]:
+    """The revisions side by side, warmed up once per batch; the rounds alternate between them."""
+    samples: list[list[Sample]] = [[] for _ in specs]
+    warm = replace(conditions, load=conditions.warmup or conditions.load, warmup=None)
+    loaded = replace(conditions, warmup=None)
+    for first in range(0, options.rounds, options.batch):
+        with contextlib.ExitStack() as stack:
+            apps = [
+                stack.enter_context(running(spec, cpu=options.server_cpu, workdir=workdir))
+                for spec in specs
+            ]
+            for app in apps:
+                measure(app, scenario, warm, -1)
+            for number in range(first, min(first + options.batch, options.rounds)):
+                for index in _round_order(number, len(apps)):
+                    samples[index].append(measure(apps[index], scenario, loaded, number))
+                    _report(options, number, index, samples[index][-1])
+    return samples
+
+
+def _round_order(number: int, revisions: int) -> list[int]:
+    """Forwards in even rounds, backwards in odd ones: no revision always goes first."""
+    order = list(range(revisions))
+    return order if number % 2 == 0 else order[::-1]
+
+
+def _report(options: Options, number: int, index: int, sample: Sample) -> None:
+    progress(
+        f"round {number + 1}/{options.rounds} {_label(options, index)}: "
+        f"{sample.cpu_us_per_request:.1f} µs CPU/req, {sample.requests_per_second:,.0f} req/s"
+    )
 
 
 def _conditions(options: Options, bake: Bake, backends: Backends, workdir: Path) -> Conditions:
@@ -177,21 +248,31 @@ def markdown(options: Options, samples: list[list[Sample]]) -> str:
         f"medians of {options.rounds} rounds",
         "",
         f"wrk -t1 -c{options.connections} for {options.seconds} s on CPU {options.wrk_cpu}; "
-        f"the app on CPU {options.server_cpu}; the servers it uses on CPU {options.wrk_cpu}.",
+        f"the app on CPU {options.server_cpu}; the servers it uses on CPU {options.wrk_cpu}; "
+        + (
+            f"side by side, restarted every {options.batch} rounds."
+            if options.together
+            else "restarted each round."
+        ),
         "",
-        "| Revision | server CPU µs/req | range | vs first, per round | req/s | range |",
-        "| --- | ---: | ---: | ---: | ---: | ---: |",
+        "| Revision | server CPU µs/req | range | vs first, per round | mean ± s.e. "
+        "| req/s | range |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
     for index, own in enumerate(samples):
         cpu = [sample.cpu_us_per_request for sample in own]
         rps = [sample.requests_per_second for sample in own]
         paired = zip(own, first, strict=True)
         deltas = [a.cpu_us_per_request - b.cpu_us_per_request for a, b in paired]
-        delta = "" if own is first else f"{statistics.median(deltas):+.1f}"
+        delta = mean = ""
+        if own is not first:
+            delta = f"{statistics.median(deltas):+.1f}"
+            error = statistics.stdev(deltas) / len(deltas) ** 0.5 if len(deltas) > 1 else 0.0
+            mean = f"{statistics.fmean(deltas):+.1f} ± {error:.1f}"
         lines.append(
             f"| {_label(options, index)} | {statistics.median(cpu):.1f} "
-            f"| {min(cpu):.0f}-{max(cpu):.0f} | {delta} | {statistics.median(rps):,.0f} "
-            f"| {min(rps):,.0f}-{max(rps):,.0f} |"
+            f"| {min(cpu):.0f}-{max(cpu):.0f} | {delta} | {mean} "
+            f"| {statistics.median(rps):,.0f} | {min(rps):,.0f}-{max(rps):,.0f} |"
         )
     return "\n".join(lines)
 
