@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import io
 import json
 import logging
+import select
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -134,3 +136,61 @@ def test_the_access_line_follows_the_configured_level() -> None:
         configure_logging(level="INFO", json=False)
 
     assert out.lines() == []
+
+
+class Pipe(io.RawIOBase):
+    """Raw output that records each write it is given, as a pipe would receive them."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.writes: list[bytes] = []
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, data: Any) -> int:
+        self.writes.append(bytes(data))
+        return len(self.writes[-1])
+
+
+@pytest.fixture
+def pipe() -> Iterator[Pipe]:
+    """JSON logging into a `Pipe`; console logging again afterwards."""
+    raw = Pipe()
+    # Unbuffered on purpose: each write the logger makes reaches `raw` as it was made.
+    stream = io.TextIOWrapper(raw, write_through=True)  # type: ignore[type-var]
+    configure_logging(level="INFO", json=True, stream=stream)
+    yield raw
+    configure_logging(level="INFO", json=False)
+
+
+async def test_the_lines_of_one_turn_of_the_loop_go_out_together_at_its_end(pipe: Pipe) -> None:
+    for number in range(3):
+        get_logger("tests").info("turn", number=number)
+    assert pipe.writes == []
+
+    await asyncio.sleep(0)
+
+    (written,) = pipe.writes
+    assert [json.loads(line)["number"] for line in written.splitlines()] == [0, 1, 2]
+
+
+async def test_a_turn_is_written_in_whole_lines_of_at_most_pipe_buf_bytes(pipe: Pipe) -> None:
+    for number in range(200):
+        get_logger("tests").info("turn", number=number, padding="x" * 80)
+
+    await asyncio.sleep(0)
+
+    assert len(pipe.writes) > 1
+    assert all(len(chunk) <= select.PIPE_BUF and chunk.endswith(b"\n") for chunk in pipe.writes)
+    lines = b"".join(pipe.writes).splitlines()
+    assert [json.loads(line)["number"] for line in lines] == list(range(200))
+
+
+async def test_a_line_from_a_thread_comes_out_after_the_loops_earlier_lines(pipe: Pipe) -> None:
+    get_logger("tests").info("in_the_loop")
+
+    await asyncio.to_thread(get_logger("tests").info, "in_a_thread")
+
+    lines = b"".join(pipe.writes).splitlines()
+    assert [json.loads(line)["event"] for line in lines] == ["in_the_loop", "in_a_thread"]
