@@ -74,9 +74,17 @@ def _app_row(app: AppSummary) -> list[str]:
     return [app.label, f"{app.startup_seconds:.2f}", f"{app.rss_mb:.1f}", str(app.warning_lines)]
 
 
+def _figure(value: float, check: TargetCheck) -> str:
+    """Two decimals, or four when two would round a figure onto the other side of its target."""
+    shown = f"{value:.2f}"
+    if (float(shown) >= check.threshold) != (value >= check.threshold):
+        return f"{value:.4f}"
+    return shown
+
+
 def _target_row(check: TargetCheck) -> list[str]:
     met = {True: "yes", False: "**no**", None: "n/a"}[check.met]
-    measured = "n/a" if check.measured is None else f"{check.measured:.2f}{check.unit}"
+    measured = "n/a" if check.measured is None else _figure(check.measured, check) + check.unit
     spread = "" if check.spread is None else f"{check.spread[0]:.2f}-{check.spread[1]:.2f}"
     return [check.target, measured, spread, met]
 
