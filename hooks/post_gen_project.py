@@ -66,11 +66,9 @@ OWNED_PATHS: dict[Condition, tuple[str, ...]] = {
     ),
     when(cache={"redis"}): (
         f"{PKG}/cache/redis.py",
-        f"{PKG}/cache/resp.py",
         "scripts/redis_server.py",
         "tests/fixtures_redis.py",
         "tests/test_cache_redis.py",
-        "tests/test_cache_resp.py",
     ),
     when(use_metrics={"True"}): (
         f"{PKG}/metrics.py",

@@ -62,6 +62,7 @@ SHADOWED = frozenset(
         "dev",
         "fastapi",
         "hiredis",
+        "redis",
         "httpx",
         "migrations",
         "mypy",

@@ -78,7 +78,11 @@ class Settings(BaseSettings):
     redis_url: SecretStr = Field(
         default=SecretStr("redis://127.0.0.1:6379/0"), validation_alias="REDIS_URL"
     )
+    # Connecting and every reply: a slow cache costs this once, then reads skip it.
     redis_socket_timeout_seconds: float = Field(default=0.25, gt=0)
+    # Connections per process; a burst beyond them waits for one, at most the wait below.
+    redis_max_connections: int = Field(default=32, ge=1)
+    redis_pool_wait_seconds: float = Field(default=1.0, gt=0)
 {%- endif %}
 {%- if cookiecutter.use_http_client %}
 

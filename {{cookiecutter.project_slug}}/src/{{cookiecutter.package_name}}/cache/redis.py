@@ -1,15 +1,24 @@
-"""Redis as the cache: shared by every worker and instance, so invalidation reaches all."""
+"""Redis as the cache, through redis-py: shared by every worker and instance.
+
+One bounded connection pool per app: a burst of requests waits briefly for a free
+connection instead of opening one per request. Every redis-py error, a timeout included,
+becomes a `CacheError` here, and nowhere else, so `reads.py` can fail open on it.
+"""
 
 from __future__ import annotations
 
-import hashlib
 import uuid
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
-from typing import Any
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
+from typing import cast
+
+from redis.asyncio import BlockingConnectionPool, Redis
+from redis.asyncio.retry import Retry
+from redis.backoff import NoBackoff
+from redis.exceptions import RedisError
 
 from ..settings import Settings
-from .resp import Arg, Endpoint, RedisClient, RedisReplyError
+from .backend import CacheError
 
 _UNLOCK_IF_OURS = "if redis.call('GET', KEYS[1]) == ARGV[1] then redis.call('DEL', KEYS[1]) end"
 # The counter and the entry it points to in one round trip. The entry's key is built in
@@ -20,75 +29,87 @@ return {version, redis.call('GET', ARGV[1] .. version .. ARGV[2])}
 """
 
 
+@contextmanager
+def _as_cache_error() -> Iterator[None]:
+    """Turn whatever redis-py raises (refused, lost, timed out, error reply) into `CacheError`."""
+    try:
+        yield
+    except (RedisError, OSError) as exc:
+        raise CacheError(f"Redis: {exc}") from exc
+
+
 class RedisCache:
-    """`CacheBackend` over one pipelined Redis connection (`resp.RedisClient`)."""
+    """`CacheBackend` over a `redis.asyncio.Redis` client and its pool."""
 
     name = "redis"
 
-    def __init__(self, client: RedisClient, token: str) -> None:
-        self._client = client
+    def __init__(self, client: Redis, token: str) -> None:
+        self.client = client
         self._token = token  # identifies this process's locks
-        self._get_versioned = _Script(client, _GET_VERSIONED)
-        self._unlock_if_ours = _Script(client, _UNLOCK_IF_OURS)
+        # Run by SHA1 (EVALSHA); redis-py sends the source again if the server lost it.
+        self._get_versioned = client.register_script(_GET_VERSIONED)
+        self._unlock_if_ours = client.register_script(_UNLOCK_IF_OURS)
 
     async def get(self, key: str) -> bytes | None:
-        value: bytes | None = await self._client.execute("GET", key)
-        return value
+        with _as_cache_error():
+            value = await self.client.get(key)
+        # Typed for clients that decode replies; this one never does (`decode_responses`).
+        return cast(bytes | None, value)
 
     async def set(self, key: str, value: bytes, ttl: float) -> None:
-        await self._client.execute("SET", key, value, "PX", _milliseconds(ttl))
+        with _as_cache_error():
+            await self.client.set(key, value, px=_milliseconds(ttl))
 
     async def incr(self, key: str) -> int:
-        counter: int = await self._client.execute("INCR", key)
+        with _as_cache_error():
+            counter: int = await self.client.incr(key)
         return counter
 
     async def get_versioned(self, counter: str, head: str, tail: str) -> tuple[int, bytes | None]:
-        version, value = await self._get_versioned(keys=(counter,), args=(head, tail))
+        with _as_cache_error():
+            version, value = await self._get_versioned(keys=[counter], args=[head, tail])
         return int(version), value
 
     async def try_lock(self, key: str, ttl: float) -> bool:
-        taken = await self._client.execute("SET", key, self._token, "NX", "PX", _milliseconds(ttl))
-        return taken is not None
+        with _as_cache_error():
+            taken = await self.client.set(key, self._token, nx=True, px=_milliseconds(ttl))
+        return bool(taken)
 
     async def unlock(self, key: str) -> None:
-        await self._unlock_if_ours(keys=(key,), args=(self._token,))
+        with _as_cache_error():
+            await self._unlock_if_ours(keys=[key], args=[self._token])
 
     async def ping(self, deadline: float) -> None:
-        await self._client.execute("PING")
-
-
-class _Script:
-    """A Lua script run by its SHA1 (EVALSHA), sent whole only when Redis lacks it."""
-
-    def __init__(self, client: RedisClient, source: str) -> None:
-        self._client = client
-        self._source = source
-        self._sha = hashlib.sha1(source.encode(), usedforsecurity=False).hexdigest()
-
-    async def __call__(self, *, keys: tuple[Arg, ...], args: tuple[Arg, ...]) -> Any:
-        try:
-            return await self._client.execute("EVALSHA", self._sha, len(keys), *keys, *args)
-        except RedisReplyError as exc:
-            if not exc.reply.startswith("NOSCRIPT"):
-                raise
-        # A restarted or flushed Redis forgot the script: EVAL runs and caches it.
-        return await self._client.execute("EVAL", self._source, len(keys), *keys, *args)
+        with _as_cache_error():
+            await self.client.ping()
 
 
 def _milliseconds(seconds: float) -> int:
     return max(int(seconds * 1000), 1)
 
 
+def redis_client(settings: Settings) -> Redis:
+    """A client for `REDIS_URL` whose pool is bounded, waits briefly and never retries.
+
+    A cache that is down or slow must cost one short wait, then be skipped: one deadline
+    for connecting and for every reply, and no retries (the read falls back to its source).
+    """
+    pool = BlockingConnectionPool.from_url(
+        settings.redis_url.get_secret_value(),
+        max_connections=settings.redis_max_connections,
+        timeout=settings.redis_pool_wait_seconds,
+        socket_timeout=settings.redis_socket_timeout_seconds,
+        socket_connect_timeout=settings.redis_socket_timeout_seconds,
+        retry=Retry(NoBackoff(), retries=0),
+        client_name=settings.service_name,
+    )
+    return Redis.from_pool(pool)
+
+
 @asynccontextmanager
 async def open_redis_cache(settings: Settings) -> AsyncIterator[RedisCache]:
     """Open the client (it connects on first use, so a down Redis does not stop start-up)."""
-    client = RedisClient(
-        Endpoint.from_url(settings.redis_url.get_secret_value()),
-        # One short deadline for connecting and for every reply: a cache that is down or
-        # slow must cost one short wait, then be skipped.
-        timeout=settings.redis_socket_timeout_seconds,
-        client_name=settings.service_name,
-    )
+    client = redis_client(settings)
     try:
         yield RedisCache(client, token=uuid.uuid4().hex)
     finally:
