@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+
 import asyncpg
 import httpx
 import pytest
-from fastapi import FastAPI, Request
+from fastapi import FastAPI
 
 from {{ cookiecutter.package_name }}.db import Database, Pooled
 from {{ cookiecutter.package_name }}.deps import get_database
+from {{ cookiecutter.package_name }}.settings import Settings
 
 ITEMS = "/api/v1/items"
 
@@ -85,39 +88,29 @@ class QueryCounter:
         self.queries: list[str] = []
 
     def __call__(self, record: asyncpg.connection.LoggedQuery) -> None:
-        self.queries.append(record.query)
-
-
-class CountingDatabase(Database):
-    """The real database, with every connection it lends reporting its queries."""
-
-    def __init__(self, database: Database, counter: QueryCounter) -> None:
-        super().__init__(
-            database.pool,
-            acquire_timeout=database.acquire_timeout,
-            statement_timeout=database.statement_timeout,
-        )
-        self.counter = counter
-
-    async def _acquire(self) -> Pooled:
-        conn = await super()._acquire()
-        conn.add_query_logger(self.counter)
-        return conn
-
-    async def _release(self, conn: Pooled, *, reset: bool = False) -> None:
-        conn.remove_query_logger(self.counter)
-        await super()._release(conn, reset=reset)
+        if "RESET ALL" not in record.query:  # asyncpg's own session reset, not the service's
+            self.queries.append(record.query)
 
 
 @pytest.fixture
-def query_counter(app: FastAPI) -> QueryCounter:
+async def query_counter(app: FastAPI, settings: Settings) -> AsyncIterator[QueryCounter]:
+    """The app's queries go through a pool of the test's own, whose connections report them."""
     counter = QueryCounter()
 
-    async def counting_database(request: Request) -> Database:
-        return CountingDatabase(await get_database(request), counter)
+    async def report_queries(conn: Pooled) -> None:
+        conn.add_query_logger(counter)  # a set: once per connection, however often lent
+
+    pool = await asyncpg.create_pool(settings.database_url.get_secret_value(), setup=report_queries)
+    database = Database(pool, acquire_timeout=5.0, statement_timeout=10.0)
+
+    async def counting_database() -> Database:
+        return database
 
     app.dependency_overrides[get_database] = counting_database
-    return counter
+    try:
+        yield counter
+    finally:
+        await pool.close()
 
 
 @pytest.mark.parametrize("page_size", [1, 10, 40])

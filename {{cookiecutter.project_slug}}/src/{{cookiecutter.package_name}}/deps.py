@@ -52,10 +52,8 @@ async def get_cached_reads(request: Request) -> CachedReads:
 {%- endif %}
 
 
-# `scope="request"`: what the lifespan opened outlives every request. Given, it also spares
-# FastAPI working the scope out on every request from the callable (whether it is a
-# generator): about 10,000 instructions per dependency and request (bench/README.md of the
-# template).
+# `scope="request"`: what the lifespan opened outlives every request, and a dependency
+# with yield (scoped "request") can then build on these aliases.
 AppSettings = Annotated[Settings, Depends(get_settings, scope="request")]
 {%- if cookiecutter.database == "postgres" %}
 Db = Annotated[db.Database, Depends(get_database, scope="request")]

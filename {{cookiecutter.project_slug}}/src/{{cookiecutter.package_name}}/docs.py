@@ -12,7 +12,6 @@ from fastapi.openapi.docs import get_redoc_html, get_swagger_ui_html
 from fastapi.responses import HTMLResponse, JSONResponse
 from fastapi.security import HTTPBasic, HTTPBasicCredentials
 
-from .mounting import mount
 from .settings import Settings
 
 _basic = HTTPBasic(auto_error=False)
@@ -21,7 +20,7 @@ _basic = HTTPBasic(auto_error=False)
 def install_docs(app: FastAPI, settings: Settings) -> None:
     """Serve `/openapi.json`, `/docs` and `/redoc` when the settings allow it."""
     if settings.docs_enabled:
-        mount(app, _docs_router(app, settings))
+        app.include_router(_docs_router(app, settings))
 
 
 def _docs_router(app: FastAPI, settings: Settings) -> APIRouter:

@@ -1,7 +1,7 @@
 """The cyclic garbage collector, tuned for a long-running server while the app runs.
 
-With CPython's defaults a loaded worker spent about a sixth of its CPU in the collector
-(measured: bench/README.md of the template). The requests in flight keep more new
+With CPython's defaults a loaded worker spends a large share of its CPU in the collector.
+The requests in flight keep more new
 objects alive than the default young threshold (700), so a young collection ran every
 few requests; what they promoted set off a full collection about twice a second, and
 each one walked every object built at startup (~30 ms, a stall for every request in

@@ -16,7 +16,7 @@ from structlog.contextvars import bind_contextvars, clear_contextvars
 from structlog.typing import FilteringBoundLogger
 
 from .errors import internal_error_response
-from .log import AccessLog, get_logger
+from .log import get_logger
 
 REQUEST_ID_HEADER = b"x-request-id"
 # An incoming ID is trusted only if it is short and made of safe characters, so a
@@ -39,7 +39,6 @@ class RequestContextMiddleware:
         # Built once, when the app builds its middleware (after logging is configured):
         # the lazy module logger would rebuild itself on every request.
         self.log: FilteringBoundLogger = log.bind()
-        self.access = AccessLog(__name__)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -63,8 +62,12 @@ class RequestContextMiddleware:
 
     def _finished(self, scope: Scope, status: int, seconds: float) -> None:
         template = route_template(scope)
-        self.access.request(
-            scope["method"], template or _UNMATCHED, status, round(seconds * 1000, 2)
+        self.log.info(
+            "request",
+            method=scope["method"],
+            path=template or _UNMATCHED,
+            status=status,
+            duration_ms=round(seconds * 1000, 2),
         )
         if self.observe is not None:
             self.observe(scope["method"], template, status, seconds)
@@ -100,9 +103,8 @@ def _incoming_request_id(scope: Scope) -> str | None:
 def route_template(scope: Scope) -> str | None:
     """The matched route's full path template (`/api/v1/items/{item_id}`), not the raw path.
 
-    FastAPI keeps included routers nested: `scope["route"]` holds the route as its own
-    router declared it, and the effective route context carries the prefixed template.
+    Every router declares its whole prefix (see `api/__init__.py`), so the route FastAPI
+    matched carries the full template; None when no route matched.
     """
-    context = scope.get("fastapi", {}).get("effective_route_context")
-    template: str | None = getattr(context, "path_format", None)
-    return template or getattr(scope.get("route"), "path", None)
+    template: str | None = getattr(scope.get("route"), "path", None)
+    return template

@@ -1,4 +1,9 @@
-"""The HTTP surface: health probes at the root, the versioned API under `/api/v1`."""
+"""The HTTP surface: health probes at the root, each domain's operations under `/api/v1`.
+
+Each router declares its whole path prefix, API version included, so a matched route's
+`path` is the full template (`/api/v1/items/{item_id}`): what the access log and the
+metrics label a request with, read from the route the app matched.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +12,6 @@ from http import HTTPStatus
 from fastapi import APIRouter, FastAPI
 
 from ..errors import problem_responses
-from ..mounting import mount
 from .digests.router import router as digests_router
 from .health.router import router as health_router
 {%- if cookiecutter.database == "postgres" %}
@@ -17,10 +21,9 @@ from .items.router import router as items_router
 from .stock.router import router as stock_router
 {%- endif %}
 
-API_V1 = "/api/v1"
-
 # A list, not a tuple: its trailing comma keeps one router per line, however few.
-VERSION_1: list[APIRouter] = [
+ROUTERS: list[APIRouter] = [
+    health_router,
     digests_router,
 {%- if cookiecutter.database == "postgres" %}
     items_router,
@@ -32,13 +35,8 @@ VERSION_1: list[APIRouter] = [
 
 
 def include_routers(app: FastAPI) -> None:
-    """Add the probes at the root and each domain's operations under `/api/v1`.
-
-    Flat (`mount`), not `app.include_router`: FastAPI resolves every included router
-    again on each request, about 30 µs per request and level.
-    """
+    """Add every domain's operations to the app."""
     # Any operation can fail unexpectedly; say so, and in which shape.
     unexpected = problem_responses(HTTPStatus.INTERNAL_SERVER_ERROR)
-    mount(app, health_router, responses=unexpected)
-    for router in VERSION_1:
-        mount(app, router, prefix=API_V1, responses=unexpected)
+    for router in ROUTERS:
+        app.include_router(router, responses=unexpected)

@@ -10,7 +10,7 @@ from ...errors import problem_responses
 from . import service
 from .schemas import Digest, DigestRequest
 
-router = APIRouter(prefix="/digests", tags=["digests"])
+router = APIRouter(prefix="/api/v1/digests", tags=["digests"])
 
 
 @router.post("", responses=problem_responses(HTTPStatus.UNPROCESSABLE_ENTITY))

@@ -17,7 +17,7 @@ from .exceptions import ItemNotFoundError
 from .schemas import Item, ItemCreate, ItemPage, ItemUpdate
 
 router = APIRouter(
-    prefix="/items",
+    prefix="/api/v1/items",
     tags=["items"],
     responses=problem_responses(HTTPStatus.UNPROCESSABLE_ENTITY, HTTPStatus.SERVICE_UNAVAILABLE),
 {%- if cookiecutter.cache != "none" %}

@@ -16,7 +16,7 @@ from .dependencies import Inventory
 from .schemas import Sku, Stock
 
 router = APIRouter(
-    prefix="/stock",
+    prefix="/api/v1/stock",
     tags=["stock"],
 {%- if cookiecutter.cache != "none" %}
     # The upstream's answers are cached too: it is spared, and stays answerable when slow.
