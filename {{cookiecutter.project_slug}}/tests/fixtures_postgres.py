@@ -98,7 +98,8 @@ async def database_url(postgres_server_url: str, template_database: str) -> Asyn
 
 @pytest.fixture
 def postgres_settings(database_url: str) -> dict[str, Any]:
-    return {"database_url": database_url}
+    # No random wait before the first connection: one app starting alone has nobody to spread from.
+    return {"database_url": database_url, "db_connect_jitter_seconds": 0}
 
 
 @pytest.fixture

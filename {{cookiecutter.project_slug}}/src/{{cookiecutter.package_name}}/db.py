@@ -16,13 +16,16 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import random
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any, TypeAlias
 
 import asyncpg
+import stamina
 from asyncpg.pool import PoolConnectionProxy
 
+from .db_budget import warn_if_over_budget
 from .errors import ServiceUnavailableError
 from .settings import Settings
 
@@ -32,9 +35,21 @@ _POOL_CLOSE_TIMEOUT_SECONDS = 10.0
 Connection: TypeAlias = "asyncpg.Connection[asyncpg.Record] | PoolConnectionProxy[asyncpg.Record]"
 Pooled: TypeAlias = "PoolConnectionProxy[asyncpg.Record]"
 
+# A server that is down, still starting or full: worth waiting for at startup.
+_NOT_READY_YET = (
+    OSError,
+    TimeoutError,
+    asyncpg.CannotConnectNowError,
+    asyncpg.TooManyConnectionsError,
+)
+
 _BUSY = "The database is busy; retry shortly."
 _SLOW = "The database did not answer in time; retry shortly."
 _UNREACHABLE = "The database is unreachable."
+
+
+class DatabaseUnavailableError(RuntimeError):
+    """PostgreSQL could not be reached at startup; the message says why."""
 
 
 class Database:
@@ -122,7 +137,51 @@ class Database:
 @asynccontextmanager
 async def open_database(settings: Settings) -> AsyncIterator[Database]:
     """Open the connection pool sized by the settings; close it (bounded) on exit."""
-    pool = await asyncpg.create_pool(
+    pool = await _connect(settings)
+    try:
+        await warn_if_over_budget(pool, settings)
+        yield Database(
+            pool,
+            acquire_timeout=settings.db_pool_acquire_timeout_seconds,
+            statement_timeout=settings.db_command_timeout_seconds,
+        )
+    finally:
+        try:
+            await asyncio.wait_for(pool.close(), _POOL_CLOSE_TIMEOUT_SECONDS)
+        except TimeoutError:
+            pool.terminate()
+
+
+async def _connect(settings: Settings) -> asyncpg.Pool:
+    """The pool, once PostgreSQL accepts connections: retried with backoff, within a bound.
+
+    Many workers starting at once (a deploy, a node coming back) would open their first
+    connections in one burst: each waits a random moment first. A server still starting is
+    waited for; refused credentials or a missing database fail at once, since waiting
+    cannot fix them.
+    """
+    await asyncio.sleep(random.uniform(0, settings.db_connect_jitter_seconds))  # noqa: S311
+    try:
+        async for attempt in stamina.retry_context(
+            on=_NOT_READY_YET,
+            attempts=None,
+            timeout=settings.db_startup_timeout_seconds,
+            wait_max=2.0,
+        ):
+            with attempt:
+                pool = await _create_pool(settings)
+    except _NOT_READY_YET as exc:
+        raise DatabaseUnavailableError(
+            f"PostgreSQL did not accept connections within {settings.db_startup_timeout_seconds:g}"
+            f" s ({type(exc).__name__}: {exc})"
+        ) from exc
+    except asyncpg.PostgresError as exc:
+        raise DatabaseUnavailableError(f"PostgreSQL refused the connection: {exc}") from exc
+    return pool
+
+
+async def _create_pool(settings: Settings) -> asyncpg.Pool:
+    return await asyncpg.create_pool(
         dsn=settings.database_url.get_secret_value(),
         min_size=settings.db_pool_min_size,
         max_size=settings.db_pool_max_size,
@@ -134,17 +193,6 @@ async def open_database(settings: Settings) -> AsyncIterator[Database]:
         server_settings={"application_name": settings.service_name},
         reset=_keep_session,
     )
-    try:
-        yield Database(
-            pool,
-            acquire_timeout=settings.db_pool_acquire_timeout_seconds,
-            statement_timeout=settings.db_command_timeout_seconds,
-        )
-    finally:
-        try:
-            await asyncio.wait_for(pool.close(), _POOL_CLOSE_TIMEOUT_SECONDS)
-        except TimeoutError:
-            pool.terminate()
 
 
 async def _keep_session(conn: asyncpg.Connection) -> None:

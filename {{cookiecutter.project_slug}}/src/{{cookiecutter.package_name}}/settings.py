@@ -59,6 +59,15 @@ class Settings(BaseSettings):
     # 0 stops asyncpg from keeping prepared statements per connection: required behind
     # PgBouncer in transaction pooling mode.
     db_statement_cache_size: int = Field(default=100, ge=0)
+    # Each worker waits up to this long before its first connection, so many starting at
+    # once do not open theirs in one burst; then a server still starting is waited for.
+    db_connect_jitter_seconds: float = Field(default=0.25, ge=0)
+    db_startup_timeout_seconds: float = Field(default=30.0, gt=0)
+    # The connection budget (db_budget.py): instances of the service at most (an autoscaler's
+    # maximum), worker processes per instance, and connections kept free for everyone else.
+    replicas: int = Field(default=1, ge=1)
+    workers: int = Field(default=1, ge=1, validation_alias="WEB_CONCURRENCY")
+    db_reserved_connections: int = Field(default=5, ge=0)
 {%- endif %}
 {%- if cookiecutter.cache != "none" %}
 
@@ -93,6 +102,14 @@ class Settings(BaseSettings):
     http_max_keepalive_connections: int = Field(default=20, ge=0)
     # Retries cover connection failures only, where the request never reached the server.
     http_connect_retries: int = Field(default=2, ge=0, le=10)
+{%- endif %}
+
+{%- if cookiecutter.database == "postgres" %}
+
+    @property
+    def db_connections_wanted(self) -> int:
+        """Connections every worker of every replica may hold at once."""
+        return self.replicas * self.workers * self.db_pool_max_size
 {%- endif %}
 
     @property
