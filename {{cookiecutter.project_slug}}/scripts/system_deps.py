@@ -52,6 +52,9 @@ BINARIES["redis"] = Binaries(
 {%- endif %}
 
 
+APT_WAIT = ("--option", "DPkg::Lock::Timeout=600")
+
+
 class CannotInstallError(RuntimeError):
     """Binaries are missing and installing them would need a person."""
 
@@ -98,9 +101,10 @@ def _install_commands(missing: Sequence[Binaries]) -> list[list[str]]:
     if shutil.which("apt-get"):
         hint = f"{_labels(missing)} not found; run: sudo apt-get install {' '.join(apt)}"
         sudo = _sudo_prefix(hint)
-        # apt-get's configuration questions (a time zone, say) would wait on a terminal.
-        install = ["env", "DEBIAN_FRONTEND=noninteractive", "apt-get", "install", "--yes"]
-        return [[*sudo, "apt-get", "update"], [*sudo, *install, "--no-install-recommends", *apt]]
+        # Configuration questions (a time zone, say) would wait on a terminal, and another
+        # install running (a parallel test run's) holds the lock for a while.
+        apt_get = [*sudo, "env", "DEBIAN_FRONTEND=noninteractive", "apt-get", *APT_WAIT]
+        return [[*apt_get, "update"], [*apt_get, "install", "--yes", "--no-install-recommends", *apt]]
     if shutil.which("brew"):
         return [["brew", "install", *(binaries.brew for binaries in missing)]]
     raise CannotInstallError(
