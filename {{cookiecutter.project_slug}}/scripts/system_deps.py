@@ -104,7 +104,10 @@ def _install_commands(missing: Sequence[Binaries]) -> list[list[str]]:
         # Configuration questions (a time zone, say) would wait on a terminal, and another
         # install running (a parallel test run's) holds the lock for a while.
         apt_get = [*sudo, "env", "DEBIAN_FRONTEND=noninteractive", "apt-get", *APT_WAIT]
-        return [[*apt_get, "update"], [*apt_get, "install", "--yes", "--no-install-recommends", *apt]]
+        return [
+            [*apt_get, "update"],
+            [*apt_get, "install", "--yes", "--no-install-recommends", *apt],
+        ]
     if shutil.which("brew"):
         return [["brew", "install", *(binaries.brew for binaries in missing)]]
     raise CannotInstallError(
