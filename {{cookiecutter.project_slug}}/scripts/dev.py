@@ -2,9 +2,11 @@
 
     python scripts/dev.py [--<server> ...] [--migrate CMD] -- <command...>
 
-A server is started only for a URL the environment does not already set, so the same command
-works against a real database too. The servers outlive the command's graceful shutdown and are
-deleted when it ends; the exit code is the command's.
+The command sees `.env` as the app does: its variables are added to the environment, and real
+environment variables win. A server is started only for a URL neither of them sets, so the same
+command works against a real database too; its binaries are installed first if they are missing
+(scripts/system_deps.py). The servers outlive the command's graceful shutdown and are deleted
+when it ends; the exit code is the command's.
 """
 
 from __future__ import annotations
@@ -17,15 +19,20 @@ import subprocess
 import sys
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, ExitStack, contextmanager
+from pathlib import Path
 from types import FrameType
-{% if cookiecutter.database == "postgres" or cookiecutter.cache == "redis" %}
-{% endif -%}
+
+from dotenv import dotenv_values
+
 {% if cookiecutter.database == "postgres" -%}
 import postgres_server
 {% endif -%}
 {% if cookiecutter.cache == "redis" -%}
 import redis_server
-{% endif %}
+{% endif -%}
+import system_deps
+
+ENV_FILE = Path(".env")  # where the app's settings look for it: the working directory
 SignalHandler = Callable[[int, FrameType | None], None]
 Server = Callable[[], AbstractContextManager[str]]
 
@@ -42,8 +49,14 @@ SERVERS["redis"] = ("REDIS_URL", redis_server.running_redis, "Redis")
 def main(argv: Sequence[str] | None = None) -> int:
     """Start the requested servers, migrate, run the command and return its exit code."""
     args = _parse_args(argv)
+    env = {**_dotenv(), **os.environ}
+    try:
+        system_deps.ensure(_wanted(args, env))
+    except system_deps.CannotInstallError as exc:
+        _log(str(exc))
+        return 1
     with ExitStack() as servers:
-        env = _environment(args, servers)
+        _start_servers(_wanted(args, env), env, servers)
         if args.migrate and (code := run(shlex.split(args.migrate), env)) != 0:
             return code
         return run(args.command, env)
@@ -72,14 +85,26 @@ def _parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
-def _environment(args: argparse.Namespace, servers: ExitStack) -> dict[str, str]:
-    """Copy our environment, adding the URL of a server started for each one not set."""
-    env = dict(os.environ)
-    for flag, (variable, server, label) in SERVERS.items():
-        if getattr(args, flag) and not env.get(variable):
-            env[variable] = url = servers.enter_context(server())
-            _log(f"{label} running at {url} (throwaway: deleted on exit)")
-    return env
+def _dotenv() -> dict[str, str]:
+    """The variables `.env` sets, parsed by the library the app's settings use."""
+    return {name: value for name, value in dotenv_values(ENV_FILE).items() if value is not None}
+
+
+def _wanted(args: argparse.Namespace, env: Mapping[str, str]) -> list[str]:
+    """The requested servers whose URL the environment (with `.env`) leaves unset."""
+    return [
+        flag
+        for flag, (variable, _, _) in SERVERS.items()
+        if getattr(args, flag) and not env.get(variable)
+    ]
+
+
+def _start_servers(flags: Sequence[str], env: dict[str, str], servers: ExitStack) -> None:
+    """Start each server and set its URL in `env`; `servers` stops them."""
+    for flag in flags:
+        variable, server, label = SERVERS[flag]
+        env[variable] = url = servers.enter_context(server())
+        _log(f"{label} running at {url} (throwaway: deleted on exit)")
 
 
 @contextmanager
