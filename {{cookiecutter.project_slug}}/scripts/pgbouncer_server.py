@@ -32,12 +32,15 @@ class PgBouncerNotFoundError(RuntimeError):
     """No PgBouncer binary on this machine."""
 
 
-def find_pgbouncer() -> str:
+def find_pgbouncer() -> Path:
     """PGBOUNCER, then PATH, then the usual install locations."""
-    candidates = (os.environ.get("PGBOUNCER"), shutil.which("pgbouncer"), *CANDIDATES)
-    for candidate in candidates:
+    if override := os.environ.get("PGBOUNCER"):
+        if Path(override).is_file():
+            return Path(override)
+        raise PgBouncerNotFoundError(f"PGBOUNCER={override} is not a file")
+    for candidate in (shutil.which("pgbouncer"), *CANDIDATES):
         if candidate and Path(candidate).is_file():
-            return candidate
+            return Path(candidate)
     raise PgBouncerNotFoundError(INSTALL_HINT)
 
 
@@ -89,7 +92,7 @@ class PgBouncerServer(ThrowawayServer):
             for path in (self._home, ini):
                 os.chown(path, account.pw_uid, account.pw_gid)
         self._process = subprocess.Popen(
-            [binary, "--quiet", str(ini)],
+            [str(binary), "--quiet", str(ini)],
             user=account.pw_uid if account else None,
             group=account.pw_gid if account else None,
             extra_groups=[] if account else None,

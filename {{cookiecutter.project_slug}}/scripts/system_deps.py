@@ -21,6 +21,7 @@ from pathlib import Path
 {% if cookiecutter.database == "postgres" or cookiecutter.cache == "redis" %}
 {% endif -%}
 {% if cookiecutter.database == "postgres" -%}
+import pgbouncer_server
 import postgres_server
 {% endif -%}
 {% if cookiecutter.cache == "redis" -%}
@@ -43,6 +44,9 @@ BINARIES: dict[str, Binaries] = {}
 {%- if cookiecutter.database == "postgres" %}
 BINARIES["postgres"] = Binaries(
     "PostgreSQL server", postgres_server.find_bindir, "PG_BINDIR", "postgresql", "postgresql@17"
+)
+BINARIES["pgbouncer"] = Binaries(
+    "PgBouncer", pgbouncer_server.find_pgbouncer, "PGBOUNCER", "pgbouncer", "pgbouncer"
 )
 {%- endif %}
 {%- if cookiecutter.cache == "redis" %}
