@@ -78,6 +78,7 @@ OWNED_PATHS: dict[Condition, tuple[str, ...]] = {
     when(use_metrics={"True"}): (
         f"{PKG}/metrics.py",
         "tests/test_metrics.py",
+        "tests/test_metrics_workers.py",
     ),
     when(use_http_client={"True"}): (
         f"{PKG}/clients",

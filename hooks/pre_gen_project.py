@@ -57,7 +57,6 @@ SHADOWED = frozenset(
     {
         "alembic",
         "anyio",
-        "asgi_lifespan",
         "asyncpg",
         "dev",
         "dotenv",

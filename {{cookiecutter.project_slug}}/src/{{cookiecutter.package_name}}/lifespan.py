@@ -26,7 +26,9 @@ from .clients.http import open_http_client
 from .gc_tuning import tuned_garbage_collection
 from .log import get_logger
 {%- if cookiecutter.cache != "none" and cookiecutter.use_metrics %}
-from .metrics import event_counter
+from .metrics import event_counter, worker_stopped
+{%- elif cookiecutter.use_metrics %}
+from .metrics import worker_stopped
 {%- endif %}
 from .settings import Settings
 
@@ -43,6 +45,9 @@ def make_lifespan(settings: Settings) -> Lifespan:
         stack = AsyncExitStack()
         async with stack:
             checks: dict[str, Check] = {}
+{%- if cookiecutter.use_metrics %}
+            stack.callback(worker_stopped)
+{%- endif %}
             state: dict[str, Any] = {"settings": settings, "readiness_checks": checks}
 {%- if cookiecutter.database == "postgres" %}
             state["database"] = database = await stack.enter_async_context(

@@ -88,6 +88,16 @@ def install_metrics(app: FastAPI) -> RequestMetrics:
     return RequestMetrics(registry)
 
 
+def worker_stopped() -> None:
+    """In multiprocess mode, mark this worker's live gauges gone, as prometheus_client asks.
+
+    Its counters and histograms stay in the directory and keep counting in every scrape:
+    totals never go backwards when a worker is replaced.
+    """
+    if "PROMETHEUS_MULTIPROC_DIR" in os.environ:
+        multiprocess.mark_process_dead(os.getpid())  # type: ignore[no-untyped-call]
+
+
 def _exposition(registry: CollectorRegistry) -> bytes:
     if "PROMETHEUS_MULTIPROC_DIR" in os.environ:
         registry = CollectorRegistry()
