@@ -56,6 +56,7 @@ COSTS = (
     ),
     Cost("prometheus_client: one `inc()` and one `observe()` (multiprocess)", "metrics", "host"),
     Cost("redis-py: one command (`GET`, `redis.asyncio`, blocking pool)", "redis", "bare"),
+    Cost("redis-py: the same with a pool of 64 (no waits at 64 in flight)", "redis-64", "bare"),
     Cost("one `include_router` level", "router", "bare"),
     *(
         Cost(f"instrumentator's route look-up, {n} routes", f"instrumentator-{n}", f"routes-{n}")
@@ -96,6 +97,9 @@ def app_specs(bin_dir: Path, redis_url: str) -> dict[str, AppSpec]:
     apps["access_line"] = spec(bin_dir, "access_line", "access_line", LIVE)
     apps["metrics"] = spec(bin_dir, "metrics", "metrics", LIVE, metrics_dir=True)
     apps["redis"] = spec(bin_dir, "redis", "redis", LIVE, REDIS_URL=redis_url)
+    apps["redis-64"] = spec(
+        bin_dir, "redis-64", "redis", LIVE, REDIS_URL=redis_url, BENCH_REDIS_POOL="64"
+    )
     for n in ROUTE_COUNTS:
         last = f"/api/v1/resource-{n - 1:03d}"
         apps[f"routes-{n}"] = spec(bin_dir, f"routes-{n}", "routes", last, BENCH_ROUTES=str(n))

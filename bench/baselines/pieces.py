@@ -14,7 +14,8 @@ The pieces are configured as the generated service configures them (see its `log
   through orjson to standard output as bytes).
 - `metrics`: `host` plus prometheus_client (one `inc()` and one `observe()` on cached label
   children; multiprocess mode when `PROMETHEUS_MULTIPROC_DIR` is set, as the harness does).
-- `redis`: one `GET` through redis-py (`redis.asyncio`, a `BlockingConnectionPool`) per request.
+- `redis`: one `GET` through redis-py (`redis.asyncio`, a `BlockingConnectionPool` of
+  `BENCH_REDIS_POOL` connections, 32 as in the service) per request.
 - `routes`: `BENCH_ROUTES` routes; the request goes to the last one.
 - `instrumentator`: `routes` plus `prometheus-fastapi-instrumentator`, the requested route in
   its `excluded_handlers`: it still finds the route's template by matching the routes again,
@@ -149,7 +150,7 @@ def redis_app() -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[dict[str, Redis]]:
         pool = BlockingConnectionPool.from_url(
             os.environ["REDIS_URL"],
-            max_connections=32,
+            max_connections=int(os.environ.get("BENCH_REDIS_POOL", "32")),
             timeout=1.0,
             socket_timeout=0.25,
             socket_connect_timeout=0.25,
