@@ -70,6 +70,7 @@ COSTS = (
 class Sample:
     repetition: int
     app: str
+    requests: int
     requests_per_second: float
     cpu_us_per_request: float
     errors: int
@@ -138,6 +139,7 @@ def measure_once(app: Running, load: Load, warmup: Load | None, repetition: int)
     return Sample(
         repetition,
         app.spec.name,
+        result.requests,
         result.requests_per_second,
         cpu * 1e6 / max(result.requests, 1),
         result.errors,
@@ -178,13 +180,17 @@ def costs(samples: list[Sample]) -> list[dict[str, Any]]:
     ]
 
 
-def _cost(cost: Cost, pairs: list[tuple[Sample, Sample]]) -> dict[str, Any]:
+def _cost(cost: Cost, all_pairs: list[tuple[Sample, Sample]]) -> dict[str, Any]:
+    # A run in which the app completed no request (starved by other work on the machine)
+    # has no CPU per request: its repetition is left out of this piece's figures.
+    pairs = [(app, base) for app, base in all_pairs if app.requests and base.requests]
     deltas = [app.cpu_us_per_request - base.cpu_us_per_request for app, base in pairs]
     return {
         **asdict(cost),
         "us_per_request": statistics.median(deltas),
         "range": (min(deltas), max(deltas)),
         "deltas": deltas,
+        "repetitions_left_out": len(all_pairs) - len(pairs),
         "baseline_us": statistics.median(base.cpu_us_per_request for _, base in pairs),
         "ratio": statistics.median(
             app.requests_per_second / base.requests_per_second for app, base in pairs
@@ -200,8 +206,10 @@ def markdown(rows: list[dict[str, Any]], repetitions: int) -> str:
     ]
     for row in rows:
         low, high = row["range"]
+        left_out = row["repetitions_left_out"]
+        note = f" ({repetitions - left_out} runs)" if left_out else ""
         lines.append(
-            f"| {row['piece']} | `{row['baseline']}` | {row['us_per_request']:+.1f} "
+            f"| {row['piece']} | `{row['baseline']}` | {row['us_per_request']:+.1f}{note} "
             f"| {low:+.0f} to {high:+.0f} | {row['baseline_us']:.0f} | {row['ratio']:.2f}x |"
         )
     return "\n".join(lines)
