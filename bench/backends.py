@@ -102,6 +102,15 @@ def running_backends(bake: Bake, *, cpus: set[int] | None = None) -> Iterator[Ba
 
 
 @contextmanager
+def running_redis(bake: Bake, *, cpus: set[int] | None = None) -> Iterator[str]:
+    """Start Redis alone from the bake's script (on `cpus`), yield its URL; stop it on exit."""
+    with ExitStack() as stack:
+        with _affinity(cpus):
+            url = _start_redis(stack, bake.root / "scripts")
+        yield url
+
+
+@contextmanager
 def _affinity(cpus: set[int] | None) -> Iterator[None]:
     """Run the block, and whatever it starts, on `cpus` (None: no change)."""
     if cpus is None:

@@ -159,10 +159,10 @@ def bake_and_install(template: Path, variant: Variant, workdir: Path) -> Bake:
     return Bake(variant, root, _package_name(root))
 
 
-def add_baseline_dependencies(bake: Bake) -> None:
-    """Make sure the baselines' only imports are there (a no-op when the bake has them)."""
+def add_baseline_dependencies(bake: Bake, *extra: str) -> None:
+    """Make sure the baselines' imports are there (a no-op for those the bake has)."""
     install = [*uv_command(), "pip", "install", "--quiet", "--python", str(bake.python)]
-    run([*install, "fastapi", "asyncpg"], env=clean_env(UV_PYTHON_DOWNLOADS="never"))
+    run([*install, "fastapi", "asyncpg", *extra], env=clean_env(UV_PYTHON_DOWNLOADS="never"))
 
 
 def _package_name(root: Path) -> str:

@@ -102,7 +102,7 @@ def _straddling(targets: list[TargetCheck]) -> list[str]:
         "",
         f"Repetitions fell on both sides of: {'; '.join(straddling)}. The machine drifted by more "
         "than the margin during this run: a single run does not settle these (more "
-        "`--repetitions`, or `instructions.py` for a steady count).",
+        "`--repetitions`).",
     ]
 
 
