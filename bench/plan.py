@@ -101,6 +101,7 @@ def service_spec(
     env = {
         "APP_ENVIRONMENT": "production",
         "APP_LOG_JSON": "true",
+        "APP_ALLOWED_HOSTS": '["127.0.0.1"]',
         "DATABASE_URL": backends.database_url,
         "REDIS_URL": backends.redis_url,  # ignored by the bakes without Redis
     }

@@ -7,6 +7,8 @@ import hashlib
 import httpx
 import pytest
 
+from {{ cookiecutter.package_name }}.api.digests.schemas import MAX_CONTENT_CHARS
+
 
 @pytest.mark.parametrize("algorithm", ["sha256", "sha512", "sha3_256", "blake2b"])
 async def test_the_digest_matches_hashlib(client: httpx.AsyncClient, algorithm: str) -> None:
@@ -27,12 +29,21 @@ async def test_the_digest_matches_hashlib(client: httpx.AsyncClient, algorithm: 
 
 async def test_a_large_input_does_not_block_the_event_loop(client: httpx.AsyncClient) -> None:
     # The `client` fixture fails the test if any loop step takes longer than its threshold.
-    response = await client.post("/api/v1/digests", json={"content": "x" * 1_000_000})
+    response = await client.post("/api/v1/digests", json={"content": "x" * MAX_CONTENT_CHARS})
 
     assert response.status_code == 200
 
 
 async def test_content_over_the_limit_is_refused(client: httpx.AsyncClient) -> None:
-    response = await client.post("/api/v1/digests", json={"content": "x" * 1_048_577})
+    response = await client.post("/api/v1/digests", json={"content": "x" * (MAX_CONTENT_CHARS + 1)})
 
     assert response.status_code == 422
+
+
+async def test_the_longest_content_fits_in_the_body_limit_however_escaped(
+    client: httpx.AsyncClient,
+) -> None:
+    # A control character is escaped as \u0000: six bytes of JSON for one character.
+    response = await client.post("/api/v1/digests", json={"content": "\x00" * MAX_CONTENT_CHARS})
+
+    assert response.status_code == 200
