@@ -49,6 +49,7 @@ OWNED_PATHS: dict[Condition, tuple[str, ...]] = {
         "tests/fixtures_postgres.py",
         "tests/test_items.py",
         "tests/test_items_list.py",
+        "tests/test_items_input.py",
         "tests/test_db_pool.py",
         "tests/test_migrations.py",
     ),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 
 import httpx
 import pytest
@@ -43,7 +44,12 @@ async def test_content_over_the_limit_is_refused(client: httpx.AsyncClient) -> N
 async def test_the_longest_content_fits_in_the_body_limit_however_escaped(
     client: httpx.AsyncClient,
 ) -> None:
-    # A control character is escaped as \u0000: six bytes of JSON for one character.
-    response = await client.post("/api/v1/digests", json={"content": "\x00" * MAX_CONTENT_CHARS})
+    # Escaped, a character outside the BMP is a surrogate pair: twelve bytes of JSON.
+    content = "\U0001f600" * MAX_CONTENT_CHARS
+    body = json.dumps({"content": content}, ensure_ascii=True)
+
+    response = await client.post(
+        "/api/v1/digests", content=body, headers={"Content-Type": "application/json"}
+    )
 
     assert response.status_code == 200

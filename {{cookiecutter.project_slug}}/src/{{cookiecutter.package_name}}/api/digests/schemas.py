@@ -8,8 +8,8 @@ from pydantic import BaseModel, Field
 
 Algorithm = Literal["sha256", "sha512", "sha3_256", "blake2b"]
 # Every body this allows fits in the default APP_MAX_BODY_BYTES (1 MiB), however escaped:
-# JSON spends at most six bytes on a character.
-MAX_CONTENT_CHARS = 131_072
+# JSON spends at most twelve bytes on a character (a surrogate pair, as two \uXXXX).
+MAX_CONTENT_CHARS = 65_536
 
 
 class DigestRequest(BaseModel):
