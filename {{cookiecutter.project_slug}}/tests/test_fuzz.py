@@ -22,6 +22,9 @@ from schemathesis.core.transport import Response
 from {{ cookiecutter.package_name }}.main import create_app
 from {{ cookiecutter.package_name }}.settings import Settings
 
+{% if cookiecutter.database == "postgres" -%}
+from .api_key import WRITER_HEADERS
+{% endif -%}
 from .live_server import live_server
 
 # A fixed seed by default, so a failure shows up on every run until it is fixed.
@@ -31,6 +34,12 @@ SEED = int(os.environ.get("FUZZ_SEED", "0"))
 DEPENDENCY_FAILURES = frozenset({502, 503})
 PROBLEM = "application/problem+json"
 
+# Credentials every generated request carries; schemathesis also sends some without them
+# and expects the 401.
+CREDENTIALS: dict[str, str] = {}
+{%- if cookiecutter.database == "postgres" %}
+CREDENTIALS.update(WRITER_HEADERS)
+{%- endif %}
 # Upstreams the fuzzed service calls point at a closed port: their answer is the 502.
 DEAD_UPSTREAMS: dict[str, Any] = {}
 {%- if cookiecutter.use_http_client %}
@@ -90,6 +99,7 @@ def test_every_operation_answers_within_its_documented_contract(
 ) -> None:
     case.call_and_validate(
         base_url=base_url,
+        headers=CREDENTIALS,
         excluded_checks=[schemathesis.checks.not_a_server_error],
         timeout=10,
     )

@@ -26,7 +26,7 @@ API_POLICY = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-
 # in front of the service; a development browser would otherwise pin http://localhost.
 HSTS = "max-age=63072000"
 # What browsers may send to and read from a page of another origin listed in CORS.
-CORS_HEADERS = ["Authorization", "Content-Type", "X-API-Key", "X-Request-ID"]
+CORS_HEADERS = ["Authorization", "Content-Type", "X-Request-ID"]
 CORS_EXPOSED = ["ETag", "Location", "Retry-After", "X-Request-ID"]
 
 

@@ -71,6 +71,8 @@ class Settings(BaseSettings):
     # 0 stops asyncpg from keeping prepared statements per connection: required behind
     # PgBouncer in transaction pooling mode.
     db_statement_cache_size: int = Field(default=100, ge=0)
+    # Keys that may write items (auth.py), as a JSON list; several allow rotation.
+    api_keys: list[SecretStr] = Field(default_factory=list)
 {%- endif %}
 {%- if cookiecutter.cache != "none" %}
 
@@ -156,3 +158,7 @@ class Settings(BaseSettings):
             )
         if "*" in self.cors_origins:
             raise ValueError("APP_CORS_ORIGINS must name origins in production, not '*'")
+{%- if cookiecutter.database == "postgres" %}
+        if not self.api_keys:
+            raise ValueError("set APP_API_KEYS in production: writes need a key, and none is set")
+{%- endif %}
