@@ -52,6 +52,7 @@ OWNED_PATHS: dict[Condition, tuple[str, ...]] = {
         "tests/test_items_list.py",
         "tests/test_items_input.py",
         "tests/test_auth.py",
+        "tests/test_sql_injection.py",
         "tests/api_key.py",
         "tests/test_db_pool.py",
         "tests/test_migrations.py",
