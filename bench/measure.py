@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from apps import Running
 from backends import Backends
-from plan import ITEMS, Expect, Scenario
+from plan import API_KEY, ITEMS, Expect, Scenario
 from probes import Client, Reply, get_once
 from wrk import Load, run_wrk
 
@@ -124,7 +124,7 @@ def seed(port: int, count: int) -> list[int]:
 def _create_item(client: Client, index: int) -> int:
     tags = [f"tag-{(index + k * 11) % TAG_POOL:02d}" for k in range(TAGS_PER_ITEM)]
     payload = {"name": f"item-{index:04d}", "description": f"Seeded item {index}.", "tags": tags}
-    reply = client.request("POST", ITEMS, payload)
+    reply = client.request("POST", ITEMS, payload, {"Authorization": f"Bearer {API_KEY}"})
     if reply.status != 201:
         raise RuntimeError(f"seeding item {index}: {reply.status} {reply.body[:300]!r}")
     return int(reply.json()["id"])

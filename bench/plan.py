@@ -91,6 +91,10 @@ def app_specs(
     return {**baselines, **services}
 
 
+# The key the seeding client writes items with (the service requires one in production).
+API_KEY = "bench-key-0123456789abcdef"
+
+
 def service_spec(
     bake: Bake, backends: Backends, *, name: str = "service", label: str = "default bake"
 ) -> AppSpec:
@@ -98,6 +102,8 @@ def service_spec(
     env = {
         "APP_ENVIRONMENT": "production",
         "APP_LOG_JSON": "true",
+        "APP_ALLOWED_HOSTS": '["127.0.0.1"]',
+        "APP_API_KEYS": f'["{API_KEY}"]',  # production requires one; seeding writes with it
         "DATABASE_URL": backends.database_url,
         "REDIS_URL": backends.redis_url,  # ignored by the bakes without Redis
     }

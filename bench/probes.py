@@ -26,10 +26,14 @@ class Client:
     def __init__(self, port: int, timeout: float = TIMEOUT) -> None:
         self._connection = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
 
-    def request(self, method: str, path: str, payload: object = None) -> Reply:
+    def request(
+        self, method: str, path: str, payload: object = None, headers: dict[str, str] | None = None
+    ) -> Reply:
         """Send one request; a JSON body when `payload` is not None."""
         body = None if payload is None else json.dumps(payload).encode()
-        headers = {} if body is None else {"Content-Type": "application/json"}
+        headers = dict(headers or {})
+        if body is not None:
+            headers["Content-Type"] = "application/json"
         self._connection.request(method, path, body=body, headers=headers)
         response = self._connection.getresponse()
         reply = Reply(

@@ -12,13 +12,21 @@ from fastapi import FastAPI
 from {{ cookiecutter.package_name }}.main import create_app
 from {{ cookiecutter.package_name }}.settings import Settings
 
+{% if cookiecutter.database == "postgres" -%}
+from .api_key import KEY_SETTINGS, WRITER_HEADERS
+{% endif -%}
 from .blocking import detect_blocking
 from .serving import serving
 
 # Each plugin runs a real server and provides a fixture of the settings that reach it.
 SERVER_PLUGINS: dict[str, str] = {}
+# Settings every test app gets, and headers the `client` fixture sends with every request.
+COMMON_SETTINGS: dict[str, Any] = {}
+CLIENT_HEADERS: dict[str, str] = {}
 {%- if cookiecutter.database == "postgres" %}
 SERVER_PLUGINS["tests.fixtures_postgres"] = "postgres_settings"
+COMMON_SETTINGS.update(KEY_SETTINGS)
+CLIENT_HEADERS.update(WRITER_HEADERS)
 {%- endif %}
 {%- if cookiecutter.cache == "redis" %}
 SERVER_PLUGINS["tests.fixtures_redis"] = "redis_settings"
@@ -29,7 +37,7 @@ pytest_plugins = list(SERVER_PLUGINS)
 @pytest.fixture
 def settings_overrides(request: pytest.FixtureRequest) -> dict[str, Any]:
     """Setting values for this test: those of every real server the project uses."""
-    overrides: dict[str, Any] = {}
+    overrides: dict[str, Any] = dict(COMMON_SETTINGS)
     for fixture_name in SERVER_PLUGINS.values():
         overrides.update(request.getfixturevalue(fixture_name))
     return overrides
@@ -50,5 +58,6 @@ def app(settings: Settings) -> FastAPI:
 async def client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
     """A client driving the app through its lifespan; fails a test that blocks the loop."""
     async with serving(app) as (client, _), detect_blocking() as slow_steps:
+        client.headers.update(CLIENT_HEADERS)
         yield client
     assert not slow_steps, f"the event loop was blocked: {slow_steps}"

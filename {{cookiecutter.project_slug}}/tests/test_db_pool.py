@@ -18,6 +18,7 @@ from {{ cookiecutter.package_name }}.errors import ServiceUnavailableError
 from {{ cookiecutter.package_name }}.main import create_app
 from {{ cookiecutter.package_name }}.settings import Settings
 
+from .api_key import WRITER_HEADERS
 from .serving import serving
 
 
@@ -267,7 +268,9 @@ async def test_the_statement_cache_can_be_disabled_for_pgbouncer(
     settings = _settings(settings_overrides, db_statement_cache_size=0)
 
     async with serving(create_app(settings)) as (client, _):
-        created = await client.post("/api/v1/items", json={"name": "cacheless"})
+        created = await client.post(
+            "/api/v1/items", json={"name": "cacheless"}, headers=WRITER_HEADERS
+        )
         listed = await client.get("/api/v1/items")
 
         assert created.status_code == 201

@@ -9,8 +9,8 @@ import httpx
 import pytest
 
 from {{ cookiecutter.package_name }}.main import create_app
-from {{ cookiecutter.package_name }}.settings import Settings
 
+from .production import production_settings
 from .serving import serving
 
 DOCS_PATHS = ("/docs", "/redoc", "/openapi.json")
@@ -19,19 +19,15 @@ STRONG_PASSWORD = "correct-horse-battery-staple"
 
 @pytest.fixture
 async def production(settings_overrides: dict[str, Any]) -> AsyncIterator[httpx.AsyncClient]:
-    settings = Settings(_env_file=None, environment="production", **settings_overrides)
+    settings = production_settings(settings_overrides)
     async with serving(create_app(settings)) as (client, _):
         yield client
 
 
 @pytest.fixture
 async def protected(settings_overrides: dict[str, Any]) -> AsyncIterator[httpx.AsyncClient]:
-    settings = Settings(
-        _env_file=None,
-        environment="production",
-        docs_username="docs",
-        docs_password=STRONG_PASSWORD,
-        **settings_overrides,
+    settings = production_settings(
+        settings_overrides, docs_username="docs", docs_password=STRONG_PASSWORD
     )
     async with serving(create_app(settings)) as (client, _):
         yield client

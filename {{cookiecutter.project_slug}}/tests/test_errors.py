@@ -42,6 +42,33 @@ async def test_wrong_method_is_a_405_problem(client: httpx.AsyncClient) -> None:
     assert response.json()["title"] == "Method Not Allowed"
 
 
+async def test_a_405_allows_every_method_of_the_path_not_only_the_first_route(
+    app: FastAPI, client: httpx.AsyncClient
+) -> None:
+    async def read() -> None: ...
+
+    async def write() -> None: ...
+
+    app.add_api_route("/test/both", read, methods=["GET"])
+    app.add_api_route("/test/both", write, methods=["PUT"])
+
+    response = await client.delete("/test/both")
+
+    assert response.status_code == 405
+    assert response.headers["allow"] == "GET, PUT"
+
+
+async def test_a_body_that_is_not_utf8_json_is_a_400_problem(client: httpx.AsyncClient) -> None:
+    not_utf8 = b'{"content": "\xff"}'
+
+    response = await client.post(
+        "/api/v1/digests", content=not_utf8, headers={"content-type": "application/json"}
+    )
+
+    assert response.status_code == 400
+    assert response.headers["content-type"] == PROBLEM
+
+
 async def test_invalid_body_is_a_422_problem_naming_each_field(
     client: httpx.AsyncClient,
 ) -> None:

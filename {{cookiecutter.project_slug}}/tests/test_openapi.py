@@ -64,3 +64,11 @@ def test_validation_errors_are_documented_as_problems_not_fastapi_defaults(
 
 def test_docs_routes_stay_out_of_the_document(document: dict[str, Any]) -> None:
     assert not {"/docs", "/redoc", "/openapi.json", "/metrics"} & set(document["paths"])
+
+
+def test_every_operation_with_a_body_documents_its_refusals(document: dict[str, Any]) -> None:
+    with_body = [op for op in _operations(document) if "requestBody" in op]
+
+    assert with_body
+    for operation in with_body:
+        assert {"400", "413", "422"} <= set(operation["responses"]), operation["operationId"]

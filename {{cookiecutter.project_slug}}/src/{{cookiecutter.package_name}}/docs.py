@@ -12,6 +12,7 @@ from fastapi.openapi.docs import get_redoc_html, get_swagger_ui_html
 from fastapi.responses import HTMLResponse, JSONResponse
 from fastapi.security import HTTPBasic, HTTPBasicCredentials
 
+from .security import docs_policy
 from .settings import Settings
 
 _basic = HTTPBasic(auto_error=False)
@@ -35,13 +36,21 @@ def _docs_router(app: FastAPI, settings: Settings) -> APIRouter:
 
     @router.get("/docs")
     async def swagger_ui() -> HTMLResponse:
-        return get_swagger_ui_html(openapi_url="/openapi.json", title=f"{app.title} - docs")
+        page = get_swagger_ui_html(openapi_url="/openapi.json", title=f"{app.title} - docs")
+        return _with_policy(page)
 
     @router.get("/redoc")
     async def redoc() -> HTMLResponse:
-        return get_redoc_html(openapi_url="/openapi.json", title=f"{app.title} - ReDoc")
+        page = get_redoc_html(openapi_url="/openapi.json", title=f"{app.title} - ReDoc")
+        return _with_policy(page)
 
     return router
+
+
+def _with_policy(page: HTMLResponse) -> HTMLResponse:
+    """The page with the content policy it needs, instead of the API's, which allows nothing."""
+    page.headers["Content-Security-Policy"] = docs_policy(bytes(page.body))
+    return page
 
 
 def _credentials_guard(

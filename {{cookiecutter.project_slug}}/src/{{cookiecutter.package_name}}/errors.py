@@ -18,6 +18,7 @@ from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import JSONResponse, Response
+from starlette.routing import Match
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
 
@@ -112,13 +113,29 @@ async def _app_error(request: Request, exc: AppError) -> JSONResponse:
 
 async def _http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
     detail = exc.detail if exc.detail != HTTPStatus(exc.status_code).phrase else None
+    headers = exc.headers
+    if exc.status_code == HTTPStatus.METHOD_NOT_ALLOWED:
+        headers = {**(headers or {}), "Allow": _allowed_methods(request)}
     return problem_response(
         _request_id(request),
         exc.status_code,
         detail=detail,
         instance=request.url.path,
-        headers=exc.headers,
+        headers=headers,
     )
+
+
+def _allowed_methods(request: Request) -> str:
+    """Every method the requested path serves, for the `Allow` header of a 405."""
+    # Starlette's 405 names the methods of the first route whose path matched, and FastAPI
+    # makes one route per operation: `Allow` would leave the path's other methods out.
+    methods = {
+        method
+        for route in request.app.router.routes
+        if route.matches(request.scope)[0] == Match.PARTIAL
+        for method in getattr(route, "methods", None) or ()
+    }
+    return ", ".join(sorted(methods))
 
 
 async def _validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:

@@ -16,6 +16,7 @@ from .metrics import install_metrics
 {%- endif %}
 from .middleware import RequestContextMiddleware
 from .openapi import install_openapi, operation_id
+from .security import install_security
 from .settings import Settings
 
 # FastAPI's built-in OpenTelemetry instrumentation costs time on every request; the
@@ -47,6 +48,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_openapi(app)
     include_routers(app)
     install_docs(app, settings)
+    install_security(app, settings)
 {%- if cookiecutter.use_metrics %}
     app.add_middleware(RequestContextMiddleware, observe=install_metrics(app).observe)
 {%- else %}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from http import HTTPStatus
 from typing import Any
 
 from fastapi import FastAPI
@@ -30,6 +31,7 @@ def install_openapi(app: FastAPI) -> None:
                 routes=app.routes,
             )
             _move_problems_to_problem_media_type(document)
+            _document_body_refusals(document)
             app.openapi_schema = document
         return app.openapi_schema
 
@@ -44,3 +46,20 @@ def _move_problems_to_problem_media_type(document: dict[str, Any]) -> None:
                 json_body = content.get("application/json")
                 if json_body and json_body.get("schema", {}).get("$ref") == _PROBLEM_REF:
                     content[PROBLEM_MEDIA_TYPE] = content.pop("application/json")
+
+
+def _document_body_refusals(document: dict[str, Any]) -> None:
+    """Any operation that reads a body may refuse it: 400 (not JSON), 413 (over the limit)."""
+    refusals = (HTTPStatus.BAD_REQUEST, HTTPStatus.REQUEST_ENTITY_TOO_LARGE)
+    for path_item in document.get("paths", {}).values():
+        for operation in path_item.values():
+            if "requestBody" in operation:
+                for status in refusals:
+                    operation["responses"].setdefault(str(int(status)), _problem(status))
+
+
+def _problem(status: HTTPStatus) -> dict[str, Any]:
+    return {
+        "description": status.phrase,
+        "content": {PROBLEM_MEDIA_TYPE: {"schema": {"$ref": _PROBLEM_REF}}},
+    }

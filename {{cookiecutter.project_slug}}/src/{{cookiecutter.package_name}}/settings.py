@@ -41,6 +41,18 @@ class Settings(BaseSettings):
     # New objects between young garbage collections while the app runs (CPython: 700),
     # with startup's objects frozen out of collections; 0 keeps CPython's defaults.
     gc_young_threshold: int = Field(default=10_000, ge=0)
+
+    # --- What clients may send, and from where (security.py, limits.py) ---
+    # Bodies over this are refused with 413 before they are read whole, chunked ones too.
+    max_body_bytes: int = Field(default=1_048_576, ge=0)
+    # Path and query together; the server's own bound is far higher (see the README).
+    max_url_bytes: int = Field(default=8192, ge=256)
+    max_header_count: int = Field(default=64, ge=8)
+    max_header_bytes: int = Field(default=16_384, ge=1024)
+    # Origins whose browser pages may call the API; empty: none (same-origin only).
+    cors_origins: list[str] = Field(default_factory=list)
+    # Host names the service answers to; required in production ("*": any host).
+    allowed_hosts: list[str] = Field(default_factory=list)
 {%- if cookiecutter.database == "postgres" %}
 
     database_url: SecretStr = Field(
@@ -68,6 +80,8 @@ class Settings(BaseSettings):
     replicas: int = Field(default=1, ge=1)
     workers: int = Field(default=1, ge=1, validation_alias="WEB_CONCURRENCY")
     db_reserved_connections: int = Field(default=5, ge=0)
+    # Keys that may write items (auth.py), as a JSON list; several allow rotation.
+    api_keys: list[SecretStr] = Field(default_factory=list)
 {%- endif %}
 {%- if cookiecutter.cache != "none" %}
 
@@ -151,3 +165,17 @@ class Settings(BaseSettings):
                 )
         if self.log_level == "DEBUG":
             raise ValueError("APP_LOG_LEVEL=DEBUG logs request details; not allowed in production")
+        self._refuse_open_doors()
+
+    def _refuse_open_doors(self) -> None:
+        """Production names who may call it: its hosts, and the origins of browser callers."""
+        if not self.allowed_hosts:
+            raise ValueError(
+                "set APP_ALLOWED_HOSTS in production, e.g. '[\"api.example.com\"]' ('[\"*\"]': any)"
+            )
+        if "*" in self.cors_origins:
+            raise ValueError("APP_CORS_ORIGINS must name origins in production, not '*'")
+{%- if cookiecutter.database == "postgres" %}
+        if not self.api_keys:
+            raise ValueError("set APP_API_KEYS in production: writes need a key, and none is set")
+{%- endif %}

@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import Path, Query
 
-from .schemas import ItemQuery
+from .schemas import MAX_BIGINT, ItemQuery
 
-ItemId = Annotated[int, Path(ge=1, le=2**63 - 1, description="The item's ID.")]
+ItemId = Annotated[int, Path(ge=1, le=MAX_BIGINT, description="The item's ID.")]
 ItemFilters = Annotated[ItemQuery, Query()]

@@ -6,6 +6,7 @@ from http import HTTPStatus
 
 from fastapi import APIRouter, Request, Response
 
+from ...auth import WriteAccess
 {% if cookiecutter.cache != "none" -%}
 from ...cache.routes import cached_route
 {% endif -%}
@@ -26,7 +27,16 @@ router = APIRouter(
 )
 
 
-@router.post("", status_code=HTTPStatus.CREATED, responses=problem_responses(HTTPStatus.CONFLICT))
+# Writes need an API key (auth.py); reads stay open.
+_UNAUTHORIZED = HTTPStatus.UNAUTHORIZED
+
+
+@router.post(
+    "",
+    status_code=HTTPStatus.CREATED,
+    responses=problem_responses(_UNAUTHORIZED, HTTPStatus.CONFLICT),
+    dependencies=[WriteAccess],
+)
 async def create_item(body: ItemCreate, db: Db, request: Request, response: Response) -> Item:
     """Create an item; 409 if the name is taken."""
     item = await service.create(db=db, data=body)
@@ -49,7 +59,11 @@ async def get_item(item_id: ItemId, db: Db) -> Item:
     return item
 
 
-@router.patch("/{item_id}", responses=problem_responses(HTTPStatus.NOT_FOUND, HTTPStatus.CONFLICT))
+@router.patch(
+    "/{item_id}",
+    responses=problem_responses(_UNAUTHORIZED, HTTPStatus.NOT_FOUND, HTTPStatus.CONFLICT),
+    dependencies=[WriteAccess],
+)
 async def update_item(item_id: ItemId, body: ItemUpdate, db: Db) -> Item:
     """Change some fields of an item; tags, when sent, replace the old ones."""
     item = await service.update(db=db, item_id=item_id, data=body)
@@ -61,7 +75,8 @@ async def update_item(item_id: ItemId, body: ItemUpdate, db: Db) -> Item:
 @router.delete(
     "/{item_id}",
     status_code=HTTPStatus.NO_CONTENT,
-    responses=problem_responses(HTTPStatus.NOT_FOUND),
+    responses=problem_responses(_UNAUTHORIZED, HTTPStatus.NOT_FOUND),
+    dependencies=[WriteAccess],
 )
 async def delete_item(item_id: ItemId, db: Db) -> None:
     """Delete an item."""

@@ -13,20 +13,26 @@ from pydantic import (
     StringConstraints,
     model_validator,
 )
+from pydantic.json_schema import SkipJsonSchema
 
 MAX_PAGE_SIZE = 100
+# PostgreSQL's bigint, the type of IDs, LIMIT and OFFSET.
+MAX_BIGINT = 2**63 - 1
 
-Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
-Description = Annotated[str, StringConstraints(max_length=2000)]
-TagName = Annotated[
+# Text is refused rather than trimmed, so each pattern says exactly what is accepted.
+# PostgreSQL's text cannot hold NUL; a name neither starts nor ends with a space or a
+# control character.
+NO_NUL = r"^[^\x00]*$"
+Name = Annotated[
     str,
     StringConstraints(
-        strip_whitespace=True,
-        to_lower=True,
-        min_length=1,
-        max_length=50,
-        pattern=r"^[A-Za-z0-9-]+$",
+        min_length=1, max_length=200, pattern=r"^[^\x00-\x20](?:[^\x00]*[^\x00-\x20])?$"
     ),
+]
+Description = Annotated[str, StringConstraints(max_length=2000, pattern=NO_NUL)]
+TagName = Annotated[
+    str,
+    StringConstraints(to_lower=True, min_length=1, max_length=50, pattern=r"^[A-Za-z0-9-]+$"),
 ]
 
 
@@ -50,9 +56,11 @@ class ItemUpdate(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    name: Name | None = None
-    description: Description | None = None
-    tags: Tags | None = None
+    # Optional, never null: the schema leaves `null` out (SkipJsonSchema), the validator
+    # below refuses it.
+    name: Name | SkipJsonSchema[None] = None
+    description: Description | SkipJsonSchema[None] = None
+    tags: Tags | SkipJsonSchema[None] = None
 
     @model_validator(mode="after")
     def _reject_explicit_nulls(self) -> Self:
@@ -77,11 +85,14 @@ class ItemQuery(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     q: str | None = Field(
-        default=None, max_length=200, description="Name contains (case-insensitive)."
+        default=None,
+        max_length=200,
+        pattern=NO_NUL,
+        description="Name contains (case-insensitive).",
     )
     tag: TagName | None = Field(default=None, description="Only items with this tag.")
     limit: int = Field(default=20, ge=1, le=MAX_PAGE_SIZE)
-    offset: int = Field(default=0, ge=0)
+    offset: int = Field(default=0, ge=0, le=MAX_BIGINT)
 
 
 class ItemPage(BaseModel):
