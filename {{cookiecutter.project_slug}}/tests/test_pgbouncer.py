@@ -11,6 +11,7 @@ import pytest
 from {{ cookiecutter.package_name }}.main import create_app
 from {{ cookiecutter.package_name }}.settings import Settings
 
+from .api_key import WRITER_HEADERS
 from .serving import serving
 from pgbouncer_server import PgBouncerServer
 
@@ -32,6 +33,7 @@ async def test_the_items_api_works_through_pgbouncer_in_transaction_mode(
         **{**settings_overrides, "database_url": pgbouncer.url, "db_statement_cache_size": 0},
     )
     async with serving(create_app(settings)) as (client, _):
+        client.headers.update(WRITER_HEADERS)
         # More transactions at once than PgBouncer has server connections: they share them.
         created = await asyncio.gather(
             *(client.post(ITEMS, json={"name": f"item {n}", "tags": [f"t{n}"]}) for n in range(12))
