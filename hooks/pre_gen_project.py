@@ -35,6 +35,7 @@ RENDERED: dict[str, str] = {
     "cache": r'''{{ cookiecutter.cache | tojson }}''',
     "use_metrics": r'''{{ cookiecutter.use_metrics | tojson }}''',
     "use_http_client": r'''{{ cookiecutter.use_http_client | tojson }}''',
+    "worker": r'''{{ cookiecutter.worker | tojson }}''',
     "license": r'''{{ cookiecutter.license | tojson }}''',
     "ci": r'''{{ cookiecutter.ci | tojson }}''',
 }
@@ -57,6 +58,7 @@ SHADOWED = frozenset(
     {
         "alembic",
         "anyio",
+        "arq",
         "asgi_lifespan",
         "asyncpg",
         "dev",
@@ -82,6 +84,7 @@ SHADOWED = frozenset(
         "tests",
         "throwaway",
         "uvicorn",
+        "watchfiles",
     }
 )
 TEXT_ANSWERS = ("project_name", "description", "author_name")

@@ -17,13 +17,14 @@ import subprocess
 import sys
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, ExitStack, contextmanager
+from pathlib import Path
 from types import FrameType
-{% if cookiecutter.database == "postgres" or cookiecutter.cache == "redis" %}
+{% if cookiecutter.database == "postgres" or cookiecutter.cache == "redis" or cookiecutter.worker == "arq" %}
 {% endif -%}
 {% if cookiecutter.database == "postgres" -%}
 import postgres_server
 {% endif -%}
-{% if cookiecutter.cache == "redis" -%}
+{% if cookiecutter.cache == "redis" or cookiecutter.worker == "arq" -%}
 import redis_server
 {% endif %}
 SignalHandler = Callable[[int, FrameType | None], None]
@@ -31,10 +32,13 @@ Server = Callable[[], AbstractContextManager[str]]
 
 # The throwaway servers this project can start: --flag -> (URL variable, server, label).
 SERVERS: dict[str, tuple[str, Server, str]] = {}
+# The servers a running dev.py started, for another one beside it (`make worker` next to
+# `make run`): the owner's PID, then VARIABLE=url lines. Gone when the owner ends.
+SHARED = Path(".dev-servers")
 {%- if cookiecutter.database == "postgres" %}
 SERVERS["postgres"] = ("DATABASE_URL", postgres_server.running_postgres, "PostgreSQL")
 {%- endif %}
-{%- if cookiecutter.cache == "redis" %}
+{%- if cookiecutter.cache == "redis" or cookiecutter.worker == "arq" %}
 SERVERS["redis"] = ("REDIS_URL", redis_server.running_redis, "Redis")
 {%- endif %}
 
@@ -73,13 +77,43 @@ def _parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
 
 
 def _environment(args: argparse.Namespace, servers: ExitStack) -> dict[str, str]:
-    """Copy our environment, adding the URL of a server started for each one not set."""
+    """Copy our environment, adding the URL of a server for each one not set.
+
+    A server another run of this script started and still runs is used (so `make worker`
+    reaches the servers of `make run`); any other is started, and shared while we run.
+    """
     env = dict(os.environ)
+    shared = _shared_servers()
+    started: dict[str, str] = {}
     for flag, (variable, server, label) in SERVERS.items():
-        if getattr(args, flag) and not env.get(variable):
-            env[variable] = url = servers.enter_context(server())
-            _log(f"{label} running at {url} (throwaway: deleted on exit)")
+        if not getattr(args, flag) or env.get(variable):
+            continue
+        if variable in shared:
+            env[variable] = shared[variable]
+            _log(f"{label} at {shared[variable]} (started by the dev.py that runs beside us)")
+            continue
+        env[variable] = started[variable] = url = servers.enter_context(server())
+        _log(f"{label} running at {url} (throwaway: deleted on exit)")
+    if started and not shared:
+        _share(started, servers)
     return env
+
+
+def _shared_servers() -> dict[str, str]:
+    """The servers another run shares, by variable; none if it is gone."""
+    try:
+        owner, *lines = SHARED.read_text().splitlines()
+        os.kill(int(owner), 0)  # signal 0: only asks whether the process is there
+    except (OSError, ValueError):  # no file, a damaged one, or its owner has ended
+        return {}
+    return dict(line.split("=", 1) for line in lines if "=" in line)
+
+
+def _share(started: Mapping[str, str], servers: ExitStack) -> None:
+    """Publish the servers we started until they stop (the callback runs before they do)."""
+    lines = [str(os.getpid()), *(f"{name}={url}" for name, url in started.items())]
+    SHARED.write_text("\n".join(lines) + "\n")
+    servers.callback(SHARED.unlink, missing_ok=True)
 
 
 @contextmanager

@@ -20,7 +20,7 @@ SERVER_PLUGINS: dict[str, str] = {}
 {%- if cookiecutter.database == "postgres" %}
 SERVER_PLUGINS["tests.fixtures_postgres"] = "postgres_settings"
 {%- endif %}
-{%- if cookiecutter.cache == "redis" %}
+{%- if cookiecutter.cache == "redis" or cookiecutter.worker == "arq" %}
 SERVER_PLUGINS["tests.fixtures_redis"] = "redis_settings"
 {%- endif %}
 pytest_plugins = list(SERVER_PLUGINS)
