@@ -32,9 +32,13 @@ _ORDER_IDS = uuid.UUID("7f1f3c2e-5b0a-4f7e-9a55-0d8e4c3b9a21")
 FulfilmentStep: TypeAlias = Callable[[UUID, OrderCreate], Awaitable[None]]
 
 
-def order_id_for(key: str | None) -> UUID:
-    """The order's ID: fixed by its idempotency key, random without one."""
-    return uuid.uuid4() if key is None else uuid.uuid5(_ORDER_IDS, key)
+def order_id_for(key: str | None, request: str) -> UUID:
+    """The order's ID: fixed by its idempotency key and request, random without a key.
+
+    The request is part of it so that a key reused after it expired places a new order,
+    while the same request again still meets its first job in the queue.
+    """
+    return uuid.uuid4() if key is None else uuid.uuid5(_ORDER_IDS, f"{key}\n{request}")
 
 
 async def place(
@@ -46,7 +50,8 @@ async def place(
     location: Callable[[UUID], str],
 ) -> StoredResponse:
     """Queue the order's fulfilment, once per key; return the answer to give (202)."""
-    order_id = order_id_for(key)
+    request = fingerprint(data)
+    order_id = order_id_for(key, request)
 
     async def accept() -> StoredResponse:
         await enqueue(
@@ -64,7 +69,7 @@ async def place(
 
     if key is None:
         return await accept()
-    return await once(keys, key=f"orders:{key}", fingerprint=fingerprint(data), respond=accept)
+    return await once(keys, key=f"orders:{key}", fingerprint=request, respond=accept)
 
 
 async def get(*, queue: ArqRedis, order_id: UUID) -> Order | None:
