@@ -32,7 +32,7 @@ Server = Callable[[], AbstractContextManager[str]]
 
 # The throwaway servers this project can start: --flag -> (URL variable, server, label).
 SERVERS: dict[str, tuple[str, Server, str]] = {}
-# The servers a running dev.py started, for another one beside it (`make worker` next to
+# The servers a running dev.py started, for another one beside it (a second target next to
 # `make run`): the owner's PID, then VARIABLE=url lines. Gone when the owner ends.
 SHARED = Path(".dev-servers")
 {%- if cookiecutter.database == "postgres" %}
@@ -79,8 +79,9 @@ def _parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
 def _environment(args: argparse.Namespace, servers: ExitStack) -> dict[str, str]:
     """Copy our environment, adding the URL of a server for each one not set.
 
-    A server another run of this script started and still runs is used (so `make worker`
-    reaches the servers of `make run`); any other is started, and shared while we run.
+    A server another run of this script started and still runs is used (so a command in a
+    second terminal reaches the servers of `make run`); any other is started, and shared
+    while we run.
     """
     env = dict(os.environ)
     shared = _shared_servers()

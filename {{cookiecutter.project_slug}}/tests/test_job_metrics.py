@@ -9,9 +9,8 @@ import pytest
 
 from {{ cookiecutter.package_name }}.settings import Settings
 
-from throwaway import free_port
-
 from .jobs import burst_worker
+from throwaway import free_port
 
 
 @pytest.fixture

@@ -77,9 +77,7 @@ async def test_the_same_key_with_another_body_is_a_422_problem(
     headers = {"Idempotency-Key": new_key()}
     await client.post("/api/v1/orders", json=ORDER, headers=headers)
 
-    response = await client.post(
-        "/api/v1/orders", json={**ORDER, "quantity": 3}, headers=headers
-    )
+    response = await client.post("/api/v1/orders", json={**ORDER, "quantity": 3}, headers=headers)
 
     assert response.status_code == 422
     assert "another request" in response.json()["detail"]

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 from urllib.parse import quote
 
 import httpx
 from pydantic import BaseModel, ValidationError
 
-from ..errors import ConflictError, NotFoundError, UpstreamError
+from ..errors import NotFoundError, UpstreamError
 
 
 class InventoryStock(BaseModel):
@@ -40,30 +39,9 @@ class InventoryClient:
         except ValidationError as exc:
             raise UpstreamError("The inventory service sent an invalid answer.") from exc
 
-    async def reserve(self, *, sku: str, quantity: int, reference: str) -> None:
-        """Hold stock for an order; `reference` (the upstream's idempotency key) makes a repeat
-        a no-op. A refusal (4xx) is final; a 5xx or no answer is worth another try later."""
-        response = await self._send(
-            "POST",
-            "/reservations",
-            json={"sku": sku, "quantity": quantity, "reference": reference},
-            headers={"Idempotency-Key": reference},
-        )
-        if response.status_code == httpx.codes.NOT_FOUND:
-            raise NotFoundError(f"The inventory has no SKU {sku!r}.")
-        if response.status_code == httpx.codes.CONFLICT:
-            raise ConflictError(f"The inventory has fewer than {quantity} of {sku!r} to reserve.")
-        if response.is_client_error:
-            raise ConflictError(f"The inventory refused the reservation ({response.status_code}).")
-        if response.is_error:
-            raise UpstreamError(f"The inventory service answered {response.status_code}.")
-
     async def _get(self, path: str) -> httpx.Response:
-        return await self._send("GET", path)
-
-    async def _send(self, method: str, path: str, **options: Any) -> httpx.Response:
         try:
-            return await self._http.request(method, self._base_url + path, **options)
+            return await self._http.get(self._base_url + path)
         except httpx.TimeoutException as exc:
             raise UpstreamError("The inventory service did not answer in time.") from exc
         except httpx.TransportError as exc:

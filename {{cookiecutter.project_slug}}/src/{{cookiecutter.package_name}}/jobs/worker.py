@@ -37,7 +37,6 @@ from ..api.orders.reservations import reserving
 from ..api.orders.service import FULFIL_ORDER
 {% if cookiecutter.use_http_client -%}
 from ..clients.http import open_http_client
-from ..clients.inventory import InventoryClient
 {% endif -%}
 from ..log import configure_logging, get_logger
 from ..settings import Settings
@@ -111,17 +110,19 @@ async def startup(ctx: dict[str, Any]) -> None:
 {%- endif %}
         # The steps of fulfilling an order, in order; each is safe to repeat.
         ctx["fulfilment"] = [
+{%- if cookiecutter.use_http_client or cookiecutter.database == "postgres" %}
 {%- if cookiecutter.use_http_client %}
-            reserving(InventoryClient(http, settings.inventory_api_url)),
+            reserving(http, settings.inventory_api_url),
 {%- endif %}
 {%- if cookiecutter.database == "postgres" %}
             recording(database),
 {%- endif %}
+        {% endif -%}
         ]
         ctx["observers"] = [
 {%- if cookiecutter.use_metrics %}
             stack.enter_context(serving_job_metrics(settings.worker_metrics_port)),
-{%- endif %}
+        {% endif -%}
         ]
         ctx["resources"] = stack.pop_all()
     log.info("worker started", queue=settings.worker_queue_name)
