@@ -18,12 +18,13 @@ def burst_worker(
     *,
     steps: Sequence[FulfilmentStep] = (),
     transport: httpx.AsyncBaseTransport | None = None,
+    **options: Any,
 ) -> Worker:
     """A worker that runs what is queued, retries included, then stops.
 
     `steps` run after the project's own fulfilment steps; `transport` stands in for the
     network of the upstream client, if the project has one: by default every call to it
-    succeeds (201).
+    succeeds (201). Other `options` go to arq's `Worker` as they are.
     """
     transport = transport or httpx.MockTransport(lambda _: httpx.Response(201))
 
@@ -31,10 +32,10 @@ def burst_worker(
         await startup(ctx)
         ctx["fulfilment"].extend(steps)
 
-    options = worker_settings(settings)
-    options["ctx"] = {"settings": settings, "http_transport": transport}
-    options.update(burst=True, handle_signals=False, poll_delay=0.01, on_startup=starting)
-    return Worker(**options)
+    defaults = worker_settings(settings)
+    defaults["ctx"] = {"settings": settings, "http_transport": transport}
+    defaults.update(burst=True, handle_signals=False, poll_delay=0.01, on_startup=starting)
+    return Worker(**{**defaults, **options})
 
 
 async def run_burst(worker: Worker) -> None:

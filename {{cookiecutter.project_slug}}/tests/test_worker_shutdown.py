@@ -38,6 +38,9 @@ def settings_overrides(settings_overrides: dict[str, Any]) -> dict[str, Any]:
     return {**settings_overrides, "worker_shutdown_grace_seconds": 0}
 
 
+# A SIGTERM that lands while arq's poll loop has a Redis pipeline open leaves that pipeline to
+# the garbage collector (arq cancels its loop mid-call): a warning of arq's, not a lost job.
+@pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
 async def test_a_job_cut_off_by_sigterm_runs_again(
     client: httpx.AsyncClient, settings: Settings
 ) -> None:
@@ -45,19 +48,18 @@ async def test_a_job_cut_off_by_sigterm_runs_again(
     location = (await client.post("/api/v1/orders", json={"sku": "A", "quantity": 1})).headers[
         "location"
     ]
-    worker = burst_worker(settings, steps=[step])
-    worker.burst = False
-    # arq's own SIGTERM handler, on this loop, as the `arq` command installs it.
-    asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, worker.handle_sig, signal.SIGTERM)
+    # arq installs its own SIGINT and SIGTERM handlers on this loop, as under the `arq` command.
+    worker = burst_worker(settings, steps=[step], burst=False, handle_signals=True)
     running = asyncio.create_task(worker.async_run())
     try:
         await asyncio.wait_for(step.started.wait(), 10)
         os.kill(os.getpid(), signal.SIGTERM)
         with contextlib.suppress(asyncio.CancelledError):
             await asyncio.wait_for(running, 10)
-    finally:
-        asyncio.get_running_loop().remove_signal_handler(signal.SIGTERM)
         await worker.close()
+    finally:
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            asyncio.get_running_loop().remove_signal_handler(signum)
 
     assert (await client.get(location)).json()["status"] == "queued"
     await run_burst(burst_worker(settings, steps=[step]))

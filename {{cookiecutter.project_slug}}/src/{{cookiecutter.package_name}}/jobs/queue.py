@@ -13,9 +13,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
 
-from arq import ArqRedis, create_pool
+from arq import ArqRedis
 from arq.connections import RedisSettings
 from arq.jobs import Job, JobResult, JobStatus
+from redis.asyncio import BlockingConnectionPool
 from redis.exceptions import RedisError
 from structlog.contextvars import get_contextvars
 
@@ -50,14 +51,25 @@ def redis_settings(settings: Settings) -> RedisSettings:
 
 @asynccontextmanager
 async def open_queue(settings: Settings) -> AsyncIterator[ArqRedis]:
-    """Open arq's pool (it retries while Redis starts); close it on exit."""
-    queue = await create_pool(
-        redis_settings(settings), default_queue_name=settings.worker_queue_name
+    """Open arq's client for the queue; close it on exit.
+
+    Built on a redis-py pool rather than `arq.create_pool`, which waits for Redis to
+    answer (retrying for seconds): the service starts without Redis and reports it in
+    readiness, and every reply is bounded by a socket timeout.
+    """
+    pool = BlockingConnectionPool.from_url(
+        settings.redis_url.get_secret_value(),
+        timeout=REDIS_TIMEOUT_SECONDS,
+        socket_timeout=REDIS_TIMEOUT_SECONDS,
+        socket_connect_timeout=REDIS_TIMEOUT_SECONDS,
+        client_name=settings.service_name,
     )
+    queue = ArqRedis(pool, default_queue_name=settings.worker_queue_name)
     try:
         yield queue
     finally:
         await queue.aclose()
+        await pool.aclose()
 
 
 @asynccontextmanager
