@@ -38,4 +38,8 @@ def redis_settings(redis_url: str) -> dict[str, Any]:
 {%- if cookiecutter.worker == "arq" %}
         "worker_queue_name": f"{test}:jobs",
 {%- endif %}
+{%- if cookiecutter.worker == "arq" and cookiecutter.use_metrics %}
+        # No fixed port for test runs to race for; the metrics test picks a free one.
+        "worker_metrics_port": 0,
+{%- endif %}
     }
