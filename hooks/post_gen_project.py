@@ -1,7 +1,8 @@
 """Prune the files that belong only to features the answers switched off.
 
-One table drives the pruning: each entry names an option, the values that keep
-its paths, and the paths that belong only to it. The template's tests import this
+One table drives the pruning: each entry names the answers that keep its paths
+(one set of option values, or several alternatives) and the paths that belong only
+to them. The template's tests import this
 module and use the same table as their oracle, so Jinja stays inside string
 literals and the module imports cleanly without being rendered.
 """
@@ -17,6 +18,7 @@ ANSWERS: dict[str, str] = {
     "cache": "{{ cookiecutter.cache }}",
     "use_metrics": "{{ cookiecutter.use_metrics }}",
     "use_http_client": "{{ cookiecutter.use_http_client }}",
+    "worker": "{{ cookiecutter.worker }}",
     "ci": "{{ cookiecutter.ci }}",
     "license": "{{ cookiecutter.license }}",
     "package_name": "{{ cookiecutter.package_name }}",
@@ -26,20 +28,29 @@ PKG = "src/{package_name}"
 
 # A condition: every (option, values) pair must hold, i.e. the answer is one of the values.
 Condition = tuple[tuple[str, frozenset[str]], ...]
+# A rule: its paths are kept when any one of its conditions holds.
+Rule = tuple[Condition, ...]
 
 
-def when(**options: set[str]) -> Condition:
-    """The condition that each named option's answer is one of the given values."""
-    return tuple(sorted((option, frozenset(values)) for option, values in options.items()))
+def when(**options: set[str]) -> Rule:
+    """The rule that each named option's answer is one of the given values."""
+    return (tuple(sorted((option, frozenset(values)) for option, values in options.items())),)
 
 
-def holds(condition: Condition, answers: dict[str, str]) -> bool:
-    """Whether the answers meet every part of the condition."""
-    return all(answers[option] in values for option, values in condition)
+def either(*rules: Rule) -> Rule:
+    """The rule that holds when any of the given rules does."""
+    return tuple(condition for rule in rules for condition in rule)
 
 
-# Condition for keeping them -> paths relative to the project root, owned by that condition.
-OWNED_PATHS: dict[Condition, tuple[str, ...]] = {
+def holds(rule: Rule, answers: dict[str, str]) -> bool:
+    """Whether the answers meet every part of at least one of the rule's conditions."""
+    return any(
+        all(answers[option] in values for option, values in condition) for condition in rule
+    )
+
+
+# Rule for keeping them -> paths relative to the project root, owned by that rule.
+OWNED_PATHS: dict[Rule, tuple[str, ...]] = {
     when(database={"postgres"}): (
         "alembic.ini",
         "migrations",
@@ -76,9 +87,38 @@ OWNED_PATHS: dict[Condition, tuple[str, ...]] = {
     ),
     when(cache={"redis"}): (
         f"{PKG}/cache/redis.py",
+        "tests/test_cache_redis.py",
+    ),
+    # The worker's queue lives in Redis, whatever the cache.
+    either(when(cache={"redis"}), when(worker={"arq"})): (
         "scripts/redis_server.py",
         "tests/fixtures_redis.py",
-        "tests/test_cache_redis.py",
+    ),
+    when(worker={"arq"}): (
+        f"{PKG}/jobs",
+        f"{PKG}/idempotency",
+        f"{PKG}/api/orders",
+        "tests/jobs.py",
+        "tests/test_orders.py",
+        "tests/test_order_jobs.py",
+        "tests/test_idempotency_keys.py",
+        "tests/test_worker_shutdown.py",
+    ),
+    when(worker={"arq"}, database={"postgres"}): (
+        "migrations/versions/0002_orders_and_idempotency_keys.py",
+        f"{PKG}/idempotency/postgres.py",
+        f"{PKG}/api/orders/records.py",
+        "tests/test_order_records.py",
+    ),
+    # Without a database the keys are kept in the queue's Redis.
+    when(worker={"arq"}, database={"none"}): (f"{PKG}/idempotency/redis.py",),
+    when(worker={"arq"}, use_http_client={"True"}): (
+        f"{PKG}/api/orders/reservations.py",
+        "tests/test_order_reservations.py",
+    ),
+    when(worker={"arq"}, use_metrics={"True"}): (
+        f"{PKG}/jobs/metrics.py",
+        "tests/test_job_metrics.py",
     ),
     when(use_metrics={"True"}): (
         f"{PKG}/metrics.py",
@@ -100,8 +140,8 @@ def paths_to_remove(answers: dict[str, str]) -> list[str]:
     package = {"package_name": answers["package_name"]}
     return [
         path.format(**package)
-        for condition, paths in OWNED_PATHS.items()
-        if not holds(condition, answers)
+        for rule, paths in OWNED_PATHS.items()
+        if not holds(rule, answers)
         for path in paths
     ]
 

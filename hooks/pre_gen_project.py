@@ -35,6 +35,7 @@ RENDERED: dict[str, str] = {
     "cache": r'''{{ cookiecutter.cache | tojson }}''',
     "use_metrics": r'''{{ cookiecutter.use_metrics | tojson }}''',
     "use_http_client": r'''{{ cookiecutter.use_http_client | tojson }}''',
+    "worker": r'''{{ cookiecutter.worker | tojson }}''',
     "license": r'''{{ cookiecutter.license | tojson }}''',
     "ci": r'''{{ cookiecutter.ci | tojson }}''',
 }
@@ -57,6 +58,7 @@ SHADOWED = frozenset(
     {
         "alembic",
         "anyio",
+        "arq",
         "asyncpg",
         "dev",
         "dotenv",
@@ -85,6 +87,7 @@ SHADOWED = frozenset(
         "tests",
         "throwaway",
         "uvicorn",
+        "watchfiles",
     }
 )
 TEXT_ANSWERS = ("project_name", "description", "author_name")

@@ -1,6 +1,6 @@
 """The curated option matrix: every value once, the pairs that interact, all on, all off.
 
-Not a Cartesian product (2*3*2*2*3*3*2 = 432 bakes): each combo is here for a reason
+Not a Cartesian product (2*3*2*2*2*3*3*2 = 864 bakes): each combo is here for a reason
 given in its id. `test_hooks.py` checks that the matrix still covers every value of
 every option and every cache/database pair when cookiecutter.json grows.
 """
@@ -32,6 +32,7 @@ ALL_OFF = Combo(
         "cache": "none",
         "use_metrics": False,
         "use_http_client": False,
+        "worker": "none",
         "ci": "none",
         "license": "Proprietary",
     },
@@ -50,6 +51,7 @@ COMBOS: tuple[Combo, ...] = (
             "cache": "redis",
             "use_metrics": True,
             "use_http_client": True,
+            "worker": "arq",
             "ci": "github",
             "license": "Apache-2.0",
         },
@@ -66,6 +68,13 @@ COMBOS: tuple[Combo, ...] = (
     Combo(
         "http-client-only",
         {"use_http_client": True, "database": "none", "cache": "none", "use_metrics": False},
+    ),
+    # The worker without its neighbours: no database (keys in Redis), no Redis cache (the
+    # queue's Redis still starts), neither upstream nor database (the job only records).
+    Combo("worker-none", {"worker": "none"}),
+    Combo(
+        "worker-only",
+        {"database": "none", "cache": "none", "use_http_client": False, "use_metrics": False},
     ),
     Combo("ci-none", {"ci": "none"}),
     Combo("python-3.12", {"python_version": "3.12"}),

@@ -36,8 +36,10 @@ PRE_GEN = load_hook("pre_gen_project")
 POST_GEN = load_hook("post_gen_project")
 
 Condition = tuple[tuple[str, frozenset[str]], ...]
-OWNED_PATHS: dict[Condition, tuple[str, ...]] = POST_GEN.OWNED_PATHS
-holds: Callable[[Condition, dict[str, str]], bool] = POST_GEN.holds
+# Alternatives: a rule holds when any one of its conditions does.
+OwnershipRule = tuple[Condition, ...]
+OWNED_PATHS: dict[OwnershipRule, tuple[str, ...]] = POST_GEN.OWNED_PATHS
+holds: Callable[[OwnershipRule, dict[str, str]], bool] = POST_GEN.holds
 paths_to_remove: Callable[[dict[str, str]], list[str]] = POST_GEN.paths_to_remove
 Rule = tuple[Callable[[Mapping[str, str]], bool], str]
 

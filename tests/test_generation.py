@@ -37,6 +37,13 @@ class Trace:
     pruned_when: frozenset[str]
     pattern: re.Pattern[str]
     files: tuple[str, ...] = ("**/*",)
+    # Answers that keep the text all the same: another feature needs it (option, values).
+    kept_by: tuple[tuple[str, frozenset[str]], ...] = ()
+
+    def applies(self, answers: dict[str, str]) -> bool:
+        """Whether this bake must be free of the text."""
+        kept = any(answers[option] in values for option, values in self.kept_by)
+        return answers[self.option] in self.pruned_when and not kept
 
 
 WIRING = (
@@ -51,7 +58,20 @@ TRACES = (
         frozenset({"none"}),
         re.compile(r"asyncpg|alembic|postgres|database_url", re.IGNORECASE),
     ),
-    Trace("cache", frozenset({"memory", "none"}), re.compile(r"redis", re.IGNORECASE)),
+    # The worker's queue is in Redis too.
+    Trace(
+        "cache",
+        frozenset({"memory", "none"}),
+        re.compile(r"redis", re.IGNORECASE),
+        kept_by=(("worker", frozenset({"arq"})),),
+    ),
+    Trace(
+        "worker",
+        frozenset({"none"}),
+        re.compile(
+            r"\barq\b|idempotency|WorkerSettings|make worker|\borders?_router", re.IGNORECASE
+        ),
+    ),
     # `cache` as a word of its own: not `__pycache__`, `.ruff_cache`, `no:cacheprovider`.
     Trace("cache", frozenset({"none"}), re.compile(r"(?<![\w.:-])cache", re.IGNORECASE), WIRING),
     Trace("use_metrics", frozenset({"False"}), re.compile(r"prometheus", re.IGNORECASE)),
@@ -192,7 +212,7 @@ def test_no_trace_of_switched_off_features_remains(
     package = {"package_name": baked.answers["package_name"]}
     found = []
     for trace in TRACES:
-        if baked.answers[trace.option] not in trace.pruned_when:
+        if not trace.applies(baked.answers):
             continue
         scanned = {path for glob in trace.files for path in baked.root.glob(glob.format(**package))}
         for path, text in text_files(baked.root):

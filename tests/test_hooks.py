@@ -41,14 +41,23 @@ def test_owned_paths_are_relative_posix_paths_inside_the_project() -> None:
 
 def test_owned_paths_name_template_options_and_their_values() -> None:
     options = choices()
-    for condition in OWNED_PATHS:
-        for option, keep in condition:
+    for rule in OWNED_PATHS:
+        assert rule, "a rule needs at least one condition"
+        for option, keep in (part for condition in rule for part in condition):
             assert option in options, option
             assert keep <= set(options[option]), (option, keep)
 
 
+def test_a_rule_of_alternatives_holds_when_any_alternative_does() -> None:
+    rule = POST_GEN.either(POST_GEN.when(cache={"redis"}), POST_GEN.when(worker={"arq"}))
+
+    assert holds(rule, {"cache": "redis", "worker": "none"})
+    assert holds(rule, {"cache": "none", "worker": "arq"})
+    assert not holds(rule, {"cache": "memory", "worker": "none"})
+
+
 def test_post_gen_answers_cover_every_option_of_the_table() -> None:
-    options = {option for condition in OWNED_PATHS for option, _ in condition}
+    options = {option for rule in OWNED_PATHS for condition in rule for option, _ in condition}
     assert options | {"package_name"} <= set(POST_GEN.ANSWERS)
 
 
@@ -66,13 +75,19 @@ def test_pre_gen_hook_sees_every_answer_of_the_template() -> None:
 
 
 def test_the_defaults_keep_every_feature_of_their_choices() -> None:
-    # Only paths owned by another value of a choice (cache=memory beside redis) go.
+    # Only paths owned by another value of a choice (cache=memory beside redis), or by the
+    # stand-in for a feature switched off (the worker's keys in Redis without a database), go.
     defaults = default_answers()
-    removed = {condition for condition in OWNED_PATHS if not holds(condition, defaults)}
+    removed = {rule for rule in OWNED_PATHS if not holds(rule, defaults)}
+
+    def another_value(option: str, values: frozenset[str]) -> bool:
+        off = values <= {"none", "False"}
+        return defaults[option] not in values and (len(choices()[option]) > 2 or off)
 
     assert all(
-        any(defaults[option] not in values and len(choices()[option]) > 2 for option, values in c)
-        for c in removed
+        any(another_value(option, values) for option, values in condition)
+        for rule in removed
+        for condition in rule
     )
 
 
@@ -99,6 +114,18 @@ def test_matrix_pairs_every_cache_with_every_database() -> None:
     }
 
     assert set(itertools.product(options["cache"], options["database"])) - seen == set()
+
+
+def test_matrix_pairs_the_worker_with_every_database_and_cache() -> None:
+    # Without a database the worker keeps its idempotency keys in Redis; without the Redis
+    # cache it still needs the Redis server.
+    options = choices()
+    bakes = [default_answers(**combo.context) for combo in COMBOS]
+    seen = {(answers["worker"], answers["database"]) for answers in bakes}
+    seen_caches = {answers["cache"] for answers in bakes if answers["worker"] == "arq"}
+
+    assert set(itertools.product(options["worker"], options["database"])) - seen == set()
+    assert set(options["cache"]) - seen_caches == set()
 
 
 def test_matrix_keeps_every_owned_path_somewhere_and_all_off_keeps_none() -> None:

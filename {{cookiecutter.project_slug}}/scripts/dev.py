@@ -27,12 +27,15 @@ from dotenv import dotenv_values
 {% if cookiecutter.database == "postgres" -%}
 import postgres_server
 {% endif -%}
-{% if cookiecutter.cache == "redis" -%}
+{% if cookiecutter.cache == "redis" or cookiecutter.worker == "arq" -%}
 import redis_server
 {% endif -%}
 import system_deps
 
 ENV_FILE = Path(".env")  # where the app's settings look for it: the working directory
+# The servers a running dev.py started, for another one beside it (a second target next to
+# `make run`): the owner's PID, then VARIABLE=url lines. Gone when the owner ends.
+SHARED = Path(".dev-servers")
 SignalHandler = Callable[[int, FrameType | None], None]
 Server = Callable[[], AbstractContextManager[str]]
 
@@ -41,7 +44,7 @@ SERVERS: dict[str, tuple[str, Server, str]] = {}
 {%- if cookiecutter.database == "postgres" %}
 SERVERS["postgres"] = ("DATABASE_URL", postgres_server.running_postgres, "PostgreSQL")
 {%- endif %}
-{%- if cookiecutter.cache == "redis" %}
+{%- if cookiecutter.cache == "redis" or cookiecutter.worker == "arq" %}
 SERVERS["redis"] = ("REDIS_URL", redis_server.running_redis, "Redis")
 {%- endif %}
 
@@ -50,13 +53,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Start the requested servers, migrate, run the command and return its exit code."""
     args = _parse_args(argv)
     env = {**_dotenv(), **os.environ}
+    shared = _shared_servers()
+    wanted = _wanted(args, env)
     try:
-        system_deps.ensure(_wanted(args, env))
+        system_deps.ensure([flag for flag in wanted if SERVERS[flag][0] not in shared])
     except system_deps.CannotInstallError as exc:
         _log(str(exc))
         return 1
     with ExitStack() as servers:
-        _start_servers(_wanted(args, env), env, servers)
+        _start_servers(wanted, env, shared, servers)
         if args.migrate and (code := run(shlex.split(args.migrate), env)) != 0:
             return code
         return run(args.command, env)
@@ -99,12 +104,42 @@ def _wanted(args: argparse.Namespace, env: Mapping[str, str]) -> list[str]:
     ]
 
 
-def _start_servers(flags: Sequence[str], env: dict[str, str], servers: ExitStack) -> None:
-    """Start each server and set its URL in `env`; `servers` stops them."""
+def _start_servers(
+    flags: Sequence[str], env: dict[str, str], shared: Mapping[str, str], servers: ExitStack
+) -> None:
+    """Set each server's URL in `env`: one another dev.py shares, or one started here.
+
+    A command in a second terminal (`make worker`) so reaches the servers of `make run`;
+    the servers started here are shared while they run, and `servers` stops them.
+    """
+    started: dict[str, str] = {}
     for flag in flags:
         variable, server, label = SERVERS[flag]
-        env[variable] = url = servers.enter_context(server())
+        if variable in shared:
+            env[variable] = shared[variable]
+            _log(f"{label} at {shared[variable]} (started by the dev.py that runs beside us)")
+            continue
+        env[variable] = started[variable] = url = servers.enter_context(server())
         _log(f"{label} running at {url} (throwaway: deleted on exit)")
+    if started and not shared:
+        _share(started, servers)
+
+
+def _shared_servers() -> dict[str, str]:
+    """The servers another run shares, by variable; none if it is gone."""
+    try:
+        owner, *lines = SHARED.read_text().splitlines()
+        os.kill(int(owner), 0)  # signal 0: only asks whether the process is there
+    except (OSError, ValueError):  # no file, a damaged one, or its owner has ended
+        return {}
+    return dict(line.split("=", 1) for line in lines if "=" in line)
+
+
+def _share(started: Mapping[str, str], servers: ExitStack) -> None:
+    """Publish the servers we started until they stop (the callback runs before they do)."""
+    lines = [str(os.getpid()), *(f"{name}={url}" for name, url in started.items())]
+    SHARED.write_text("\n".join(lines) + "\n")
+    servers.callback(SHARED.unlink, missing_ok=True)
 
 
 @contextmanager

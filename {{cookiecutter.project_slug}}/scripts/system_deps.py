@@ -18,13 +18,13 @@ import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-{% if cookiecutter.database == "postgres" or cookiecutter.cache == "redis" %}
+{% if cookiecutter.database == "postgres" or cookiecutter.cache == "redis" or cookiecutter.worker == "arq" %}
 {% endif -%}
 {% if cookiecutter.database == "postgres" -%}
 import pgbouncer_server
 import postgres_server
 {% endif -%}
-{% if cookiecutter.cache == "redis" -%}
+{% if cookiecutter.cache == "redis" or cookiecutter.worker == "arq" -%}
 import redis_server
 {% endif %}
 
@@ -49,7 +49,7 @@ BINARIES["pgbouncer"] = Binaries(
     "PgBouncer", pgbouncer_server.find_pgbouncer, "PGBOUNCER", "pgbouncer", "pgbouncer"
 )
 {%- endif %}
-{%- if cookiecutter.cache == "redis" %}
+{%- if cookiecutter.cache == "redis" or cookiecutter.worker == "arq" %}
 BINARIES["redis"] = Binaries(
     "Redis server", redis_server.find_redis_server, "REDIS_SERVER", "redis-server", "redis"
 )

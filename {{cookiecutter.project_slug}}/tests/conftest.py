@@ -28,7 +28,7 @@ SERVER_PLUGINS["tests.fixtures_postgres"] = "postgres_settings"
 COMMON_SETTINGS.update(KEY_SETTINGS)
 CLIENT_HEADERS.update(WRITER_HEADERS)
 {%- endif %}
-{%- if cookiecutter.cache == "redis" %}
+{%- if cookiecutter.cache == "redis" or cookiecutter.worker == "arq" %}
 SERVER_PLUGINS["tests.fixtures_redis"] = "redis_settings"
 {%- endif %}
 pytest_plugins = list(SERVER_PLUGINS)

@@ -1,7 +1,7 @@
 """A real Redis for the tests.
 
 `TEST_REDIS_URL` names a server to use; otherwise one throwaway server per test process
-is started from the machine's `redis-server`. Each test gets its own key prefix, so
+is started from the machine's `redis-server`. Each test gets its own keys (and queue), so
 tests never see each other's entries, in parallel runs too.
 """
 
@@ -28,4 +28,18 @@ def redis_url() -> Iterator[str]:
 
 @pytest.fixture
 def redis_settings(redis_url: str) -> dict[str, Any]:
-    return {"redis_url": redis_url, "cache_key_prefix": f"test-{uuid.uuid4().hex[:12]}:"}
+    """Settings that reach the test's Redis, with keys of the test's own."""
+    test = f"test-{uuid.uuid4().hex[:12]}"
+    return {
+        "redis_url": redis_url,
+{%- if cookiecutter.cache == "redis" %}
+        "cache_key_prefix": f"{test}:",
+{%- endif %}
+{%- if cookiecutter.worker == "arq" %}
+        "worker_queue_name": f"{test}:jobs",
+{%- endif %}
+{%- if cookiecutter.worker == "arq" and cookiecutter.use_metrics %}
+        # No fixed port for test runs to race for; the metrics test picks a free one.
+        "worker_metrics_port": 0,
+{%- endif %}
+    }

@@ -11,6 +11,9 @@ from typing import Annotated
 {% if cookiecutter.use_http_client -%}
 import httpx
 {% endif -%}
+{% if cookiecutter.worker == "arq" -%}
+from arq import ArqRedis
+{% endif -%}
 from fastapi import Depends, Request
 
 {% if cookiecutter.database == "postgres" -%}
@@ -18,6 +21,9 @@ from . import db
 {% endif -%}
 {% if cookiecutter.cache != "none" -%}
 from .cache.reads import CachedReads
+{% endif -%}
+{% if cookiecutter.worker == "arq" -%}
+from .idempotency.keys import KeyStore
 {% endif -%}
 from .settings import Settings
 
@@ -51,6 +57,21 @@ async def get_cached_reads(request: Request) -> CachedReads:
     return reads
 {%- endif %}
 
+{%- if cookiecutter.worker == "arq" %}
+
+
+async def get_queue(request: Request) -> ArqRedis:
+    """The job queue (arq's pool): enqueue work for the worker, read how it went."""
+    queue: ArqRedis = request.state.queue
+    return queue
+
+
+async def get_idempotency_keys(request: Request) -> KeyStore:
+    """Where the idempotency keys of accepted requests are kept."""
+    keys: KeyStore = request.state.idempotency_keys
+    return keys
+{%- endif %}
+
 
 # `scope="request"`: what the lifespan opened outlives every request, and a dependency
 # with yield (scoped "request") can then build on these aliases.
@@ -63,4 +84,8 @@ Cache = Annotated[CachedReads, Depends(get_cached_reads, scope="request")]
 {%- endif %}
 {%- if cookiecutter.use_http_client %}
 Http = Annotated[httpx.AsyncClient, Depends(get_http_client, scope="request")]
+{%- endif %}
+{%- if cookiecutter.worker == "arq" %}
+Queue = Annotated[ArqRedis, Depends(get_queue, scope="request")]
+IdempotencyKeys = Annotated[KeyStore, Depends(get_idempotency_keys, scope="request")]
 {%- endif %}

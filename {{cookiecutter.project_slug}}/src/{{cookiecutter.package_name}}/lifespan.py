@@ -24,6 +24,14 @@ from .cache.reads import CachedReads
 from .clients.http import open_http_client
 {%- endif %}
 from .gc_tuning import tuned_garbage_collection
+{%- if cookiecutter.worker == "arq" and cookiecutter.database == "postgres" %}
+from .idempotency.postgres import PostgresKeys
+{%- elif cookiecutter.worker == "arq" %}
+from .idempotency.redis import RedisKeys
+{%- endif %}
+{%- if cookiecutter.worker == "arq" %}
+from .jobs import queue as jobs_queue
+{%- endif %}
 from .log import get_logger
 {%- if cookiecutter.cache != "none" and cookiecutter.use_metrics %}
 from .metrics import event_counter, worker_stopped
@@ -75,6 +83,24 @@ def make_lifespan(settings: Settings) -> Lifespan:
 {%- endif %}
 {%- if cookiecutter.use_http_client %}
             state["http_client"] = await stack.enter_async_context(open_http_client(settings))
+{%- endif %}
+{%- if cookiecutter.worker == "arq" %}
+            state["queue"] = queue = await stack.enter_async_context(
+                jobs_queue.open_queue(settings)
+            )
+            # Not required: without Redis only placing orders fails (503), reads still answer.
+            checks["queue"] = Check(lambda deadline: jobs_queue.ping(queue), required=False)
+{%- if cookiecutter.database == "postgres" %}
+            state["idempotency_keys"] = PostgresKeys(
+                database, ttl=settings.idempotency_key_ttl_seconds
+            )
+{%- else %}
+            state["idempotency_keys"] = RedisKeys(
+                queue,
+                prefix=f"{settings.worker_queue_name}:idempotency:",
+                ttl=settings.idempotency_key_ttl_seconds,
+            )
+{%- endif %}
 {%- endif %}
             # Last: everything opened above is then frozen with the rest of startup.
             stack.enter_context(tuned_garbage_collection(settings.gc_young_threshold))

@@ -97,15 +97,37 @@ class Settings(BaseSettings):
 {%- if cookiecutter.cache == "memory" %}
     cache_max_entries: int = Field(default=10_000, ge=1)
 {%- endif %}
-{%- if cookiecutter.cache == "redis" %}
+{%- if cookiecutter.cache == "redis" or cookiecutter.worker == "arq" %}
     redis_url: SecretStr = Field(
         default=SecretStr("redis://127.0.0.1:6379/0"), validation_alias="REDIS_URL"
     )
+{%- endif %}
+{%- if cookiecutter.cache == "redis" %}
     # Connecting and every reply: a slow cache costs this once, then reads skip it.
     redis_socket_timeout_seconds: float = Field(default=0.25, gt=0)
     # Connections per process; a burst beyond them waits for one, at most the wait below.
     redis_max_connections: int = Field(default=32, ge=1)
     redis_pool_wait_seconds: float = Field(default=1.0, gt=0)
+{%- endif %}
+{%- if cookiecutter.worker == "arq" %}
+
+    # The queue's Redis key: services sharing one Redis need one each.
+    worker_queue_name: str = "{{ cookiecutter.project_slug }}:jobs"
+    worker_max_jobs: int = Field(default=10, ge=1)
+    # A worker that dies mid-job leaves the job to another one this long (+10 s) after it began.
+    worker_job_timeout_seconds: float = Field(default=60.0, gt=0)
+    worker_max_tries: int = Field(default=5, ge=1)
+    # Exponential backoff between tries: the first delay, doubled per try up to the maximum.
+    worker_retry_delay_seconds: float = Field(default=1.0, gt=0)
+    worker_retry_max_delay_seconds: float = Field(default=60.0, gt=0)
+    # On SIGTERM, running jobs get this long to finish; the rest go back to the queue.
+    worker_shutdown_grace_seconds: int = Field(default=10, ge=0)
+    worker_health_check_seconds: float = Field(default=10.0, gt=0)
+{%- if cookiecutter.use_metrics %}
+    # The worker's own /metrics endpoint; 0 turns it off.
+    worker_metrics_port: int = Field(default=9101, ge=0, le=65535)
+{%- endif %}
+    idempotency_key_ttl_seconds: float = Field(default=86_400.0, gt=0)
 {%- endif %}
 {%- if cookiecutter.use_http_client %}
 

@@ -17,6 +17,9 @@ from .health.router import router as health_router
 {%- if cookiecutter.database == "postgres" %}
 from .items.router import router as items_router
 {%- endif %}
+{%- if cookiecutter.worker == "arq" %}
+from .orders.router import router as orders_router
+{%- endif %}
 {%- if cookiecutter.use_http_client %}
 from .stock.router import router as stock_router
 {%- endif %}
@@ -27,6 +30,9 @@ ROUTERS: list[APIRouter] = [
     digests_router,
 {%- if cookiecutter.database == "postgres" %}
     items_router,
+{%- endif %}
+{%- if cookiecutter.worker == "arq" %}
+    orders_router,
 {%- endif %}
 {%- if cookiecutter.use_http_client %}
     stock_router,

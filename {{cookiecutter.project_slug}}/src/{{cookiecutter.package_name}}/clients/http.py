@@ -39,9 +39,11 @@ def build_http_client(
 
 
 @asynccontextmanager
-async def open_http_client(settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
-    """Share one client (and its connection pool) for the app's lifetime."""
-    async with build_http_client(settings) as client:
+async def open_http_client(
+    settings: Settings, *, transport: httpx.AsyncBaseTransport | None = None
+) -> AsyncIterator[httpx.AsyncClient]:
+    """Share one client (and its connection pool) for the app's, or the worker's, lifetime."""
+    async with build_http_client(settings, transport=transport) as client:
         yield client
 
 

@@ -1,0 +1,1 @@
+"""Idempotency keys (`Idempotency-Key`): a retried request gets the first answer, once made."""
