@@ -109,7 +109,7 @@ def _start_servers(
 ) -> None:
     """Set each server's URL in `env`: one another dev.py shares, or one started here.
 
-    A command in a second terminal (`make worker`) so reaches the servers of `make run`;
+    A command in a second terminal so reaches the servers of `make run`;
     the servers started here are shared while they run, and `servers` stops them.
     """
     started: dict[str, str] = {}
