@@ -37,6 +37,7 @@ RENDERED: dict[str, str] = {
     "use_http_client": r'''{{ cookiecutter.use_http_client | tojson }}''',
     "license": r'''{{ cookiecutter.license | tojson }}''',
     "ci": r'''{{ cookiecutter.ci | tojson }}''',
+    "deploy": r'''{{ cookiecutter.deploy | tojson }}''',
 }
 # fmt: on
 

@@ -1,6 +1,6 @@
 """The curated option matrix: every value once, the pairs that interact, all on, all off.
 
-Not a Cartesian product (2*3*2*2*3*3*2 = 432 bakes): each combo is here for a reason
+Not a Cartesian product (2*3*2*2*3*3*2*2 = 864 bakes): each combo is here for a reason
 given in its id. `test_hooks.py` checks that the matrix still covers every value of
 every option and every cache/database pair when cookiecutter.json grows.
 """
@@ -33,6 +33,7 @@ ALL_OFF = Combo(
         "use_metrics": False,
         "use_http_client": False,
         "ci": "none",
+        "deploy": "none",
         "license": "Proprietary",
     },
 )
@@ -51,6 +52,7 @@ COMBOS: tuple[Combo, ...] = (
             "use_metrics": True,
             "use_http_client": True,
             "ci": "github",
+            "deploy": "kubernetes",
             "license": "Apache-2.0",
         },
     ),
@@ -68,6 +70,7 @@ COMBOS: tuple[Combo, ...] = (
         {"use_http_client": True, "database": "none", "cache": "none", "use_metrics": False},
     ),
     Combo("ci-none", {"ci": "none"}),
+    Combo("deploy-none", {"deploy": "none"}),
     Combo("python-3.12", {"python_version": "3.12"}),
     Combo("python-3.13", {"python_version": "3.13"}),
 )
