@@ -115,9 +115,12 @@ class Engine:
             raise EngineError(command, done.returncode, done.stdout + done.stderr)
         return done.stdout
 
+    def _exit_code(self, *podman_args: str) -> int:
+        command = ["podman", "--storage-driver", "vfs", "--runtime", "runc", *podman_args]
+        return subprocess.run(command, env=self.env, capture_output=True, check=False).returncode
+
     def image_exists(self, name: str) -> bool:
-        command = ["podman", "--storage-driver", "vfs", "image", "exists", name]
-        return subprocess.run(command, env=self.env, check=False).returncode == 0
+        return self._exit_code("image", "exists", name) == 0
 
     def build(self, context: Path, tag: str, build_args: Mapping[str, str]) -> float:
         """Build `context`'s Dockerfile as `tag` and return the seconds it took.
@@ -212,8 +215,7 @@ class Engine:
 
     def healthcheck_status(self, name: str) -> int:
         """The exit code of one run of the image's HEALTHCHECK in the container."""
-        command = ["podman", "--storage-driver", "vfs", "healthcheck", "run", name]
-        return subprocess.run(command, env=self.env, capture_output=True, check=False).returncode
+        return self._exit_code("healthcheck", "run", name)
 
 
 def free_port() -> int:
