@@ -53,6 +53,8 @@ RECIPE_VERSION = "2"  # bump when the way the stand-in is made changes
 PYTHON_STANDIN = "localhost/template-standin/python"
 UV_STANDIN = "localhost/template-standin/uv"
 RECIPE_LABEL = "org.example.template.standin-recipe"
+# What a build prints when the package index was out of reach for a moment.
+NETWORK_FLAKES = ("Temporary failure in name resolution", "error resolving DNS")
 
 
 class EngineUnavailableError(RuntimeError):
@@ -123,7 +125,24 @@ class Engine:
         return self._exit_code("image", "exists", name) == 0
 
     def build(self, context: Path, tag: str, build_args: Mapping[str, str]) -> float:
-        """Build `context`'s Dockerfile as `tag` and return the seconds it took.
+        """Build `context`'s Dockerfile as `tag` and return the seconds the build took.
+
+        One retry when the package index could not be reached: the machine's resolver
+        sometimes times out under load, which says nothing about the Dockerfile.
+        """
+        for attempt in range(2):
+            started = time.monotonic()
+            try:
+                self._bud(context, tag, build_args)
+            except EngineError as error:
+                if attempt == 1 or not any(flake in str(error) for flake in NETWORK_FLAKES):
+                    raise
+            else:
+                break
+        return time.monotonic() - started
+
+    def _bud(self, context: Path, tag: str, build_args: Mapping[str, str]) -> None:
+        """`buildah bud` with this machine's settings; no leftovers, even on failure.
 
         `--pull=never`: a base image that is not a stand-in fails at once instead of
         retrying a registry it cannot reach. Docker's format keeps the HEALTHCHECK (OCI's
@@ -131,26 +150,13 @@ class Engine:
         """
         args = [f"--build-arg={name}={value}" for name, value in build_args.items()]
         before = self._working_containers()
-        started = time.monotonic()
         try:
             self.buildah(
-                "bud",
-                "--isolation",
-                "chroot",
-                "--network",
-                "host",
-                "--pull=never",
-                "--format",
-                "docker",
-                *ca_mount(),
-                *args,
-                "--tag",
-                tag,
-                str(context),
-            )
+                "bud", "--isolation", "chroot", "--network", "host", "--pull=never",
+                "--format", "docker", *ca_mount(), *args, "--tag", tag, str(context),
+            )  # fmt: skip
         finally:
             self._remove_stage_leftovers(before, set(build_args.values()))
-        return time.monotonic() - started
 
     def _working_containers(self) -> list[dict[str, Any]]:
         listed: list[dict[str, Any]] = json.loads(self.buildah("containers", "--json")) or []

@@ -30,7 +30,7 @@ from typing import Any
 import pytest
 
 from containers import Engine, base_image_args, free_port
-from template import TEMPLATE_ROOT, Cookies
+from template import TEMPLATE_ROOT, Cookies, default_answers
 from test_baked_projects import clean_env
 
 pytestmark = [pytest.mark.slow, pytest.mark.container, pytest.mark.xdist_group("image")]
@@ -167,7 +167,8 @@ def request(method: str, url: str, body: object = None) -> tuple[int, Any]:
         with urllib.request.urlopen(sent, timeout=10) as answer:  # noqa: S310 (our own URL)
             return answer.status, json.loads(answer.read())
     except urllib.error.HTTPError as error:
-        return error.code, json.loads(error.read())
+        with error:
+            return error.code, json.loads(error.read())
 
 
 def test_image_migrates_with_alembic_from_its_virtualenv(
@@ -189,10 +190,9 @@ def test_image_serves_ready_on_port_with_its_database_and_cache(served: Served) 
 
 
 def test_image_runs_in_production_mode_without_open_docs(served: Served) -> None:
-    with pytest.raises(urllib.error.HTTPError) as error:
-        urllib.request.urlopen(f"{served.url}/docs", timeout=10)  # noqa: S310 (our own URL)
+    status, _ = request("GET", f"{served.url}/docs")
 
-    assert error.value.code == 404
+    assert status == 404
 
 
 def test_items_round_trip_through_the_image(served: Served) -> None:
@@ -211,6 +211,15 @@ def test_image_runs_as_its_fixed_non_root_uid(engine: Engine, served: Served) ->
 
 def test_image_healthcheck_passes_with_what_the_image_has(engine: Engine, served: Served) -> None:
     assert engine.healthcheck_status(served.name) == 0
+
+
+def test_image_carries_oci_labels_and_a_healthcheck(engine: Engine, built: Built) -> None:
+    inspected = json.loads(engine.podman("image", "inspect", built.image))[0]
+    labels = inspected["Config"]["Labels"]
+
+    assert labels["org.opencontainers.image.title"] == built.root.name
+    assert labels["org.opencontainers.image.version"] == default_answers()["version"]
+    assert "/health/live" in " ".join(inspected["Healthcheck"]["Test"])
 
 
 def test_image_has_no_build_tools_or_caches(engine: Engine, built: Built) -> None:
