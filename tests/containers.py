@@ -149,6 +149,10 @@ class Engine:
         has no field for it).
         """
         args = [f"--build-arg={name}={value}" for name, value in build_args.items()]
+        with exclusive(self.home / "build.lock"):  # one build at a time: leftovers are ours
+            self._bud_alone(context, tag, args, set(build_args.values()))
+
+    def _bud_alone(self, context: Path, tag: str, args: list[str], images: set[str]) -> None:
         before = self._working_containers()
         try:
             self.buildah(
@@ -156,7 +160,7 @@ class Engine:
                 "--format", "docker", *ca_mount(), *args, "--tag", tag, str(context),
             )  # fmt: skip
         finally:
-            self._remove_stage_leftovers(before, set(build_args.values()))
+            self._remove_stage_leftovers(before, images)
 
     def _working_containers(self) -> list[dict[str, Any]]:
         listed: list[dict[str, Any]] = json.loads(self.buildah("containers", "--json")) or []
@@ -222,6 +226,32 @@ class Engine:
     def healthcheck_status(self, name: str) -> int:
         """The exit code of one run of the image's HEALTHCHECK in the container."""
         return self._exit_code("healthcheck", "run", name)
+
+
+def project_digest(root: Path) -> str:
+    """A digest of every file of a project: its image is rebuilt only when one changes."""
+    digest = hashlib.sha256()
+    for path in sorted(p for p in root.rglob("*") if p.is_file() and "__pycache__" not in p.parts):
+        digest.update(f"{path.relative_to(root)}\0".encode() + path.read_bytes() + b"\0")
+    return digest.hexdigest()[:16]
+
+
+def cached_build(
+    engine: Engine, context: Path, repository: str, build_args: Mapping[str, str]
+) -> tuple[str, float | None]:
+    """The image of `context`, built unless this machine has it; the seconds a build took.
+
+    Test processes running side by side share it, and a rerun with the same files reuses
+    it; the images of other contents of `repository` go, so one stays on the machine.
+    """
+    name = f"{repository}:{project_digest(context)}"
+    with exclusive(engine.home / f"{repository.rsplit('/', 1)[-1]}.lock"):
+        if engine.image_exists(name):
+            return name, None
+        for stale in engine.podman("images", "--format", "{{.Repository}}:{{.Tag}}").split():
+            if stale.startswith(f"{repository}:"):  # without --force: one in use stays
+                engine.podman("rmi", stale, check=False)
+        return name, engine.build(context, name, build_args)
 
 
 def free_port() -> int:

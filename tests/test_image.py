@@ -29,10 +29,13 @@ from typing import Any
 
 import pytest
 
-from containers import Engine, base_image_args, free_port
+from containers import Engine, base_image_args, cached_build, free_port
 from template import TEMPLATE_ROOT, Cookies, default_answers
 from test_baked_projects import clean_env
 
+# The group keeps these tests in one process where pytest-xdist honours it (3.8 does not
+# under pytest 9: it renames items through an attribute pytest no longer reads); split
+# over processes, they share one image through `cached_build` and each runs its own.
 pytestmark = [pytest.mark.slow, pytest.mark.container, pytest.mark.xdist_group("image")]
 
 READY_TIMEOUT = 60.0  # seconds from `podman run` to a 200 on /health/ready
@@ -40,6 +43,7 @@ GRACE = 20  # seconds the image gives requests in flight after SIGTERM (its defa
 IN_FLIGHT = 8  # requests half-sent when SIGTERM arrives
 DRAINING = 1.0  # seconds they stay unfinished after SIGTERM
 NON_ROOT_UID = "10001"
+IMAGE_REPOSITORY = "localhost/template-test/orders-service"
 BUILD_TOOLS = ("gcc", "cc", "make", "uv", "pip", "pytest", "mypy", "ruff")
 
 Figures = dict[str, float | int]
@@ -89,19 +93,23 @@ def built(
     uv_standin_image: str,
     system_tmpdir: str,
     figures: Figures,
-) -> Iterator[Built]:
-    """Bake the defaults, lock them as `make install` does, and build the image."""
+) -> Built:
+    """Bake the defaults, lock them as `make install` does, and build the image.
+
+    Kept after the run (one image of this repository stays on the machine): test processes
+    side by side, and reruns with the same files, use it without building again.
+    """
     result = cookies_session.bake(template=str(TEMPLATE_ROOT))
     assert result.project_path is not None, repr(result.exception)
     root = result.project_path
     subprocess.run(["uv", "lock", "--quiet"], cwd=root, env=clean_env(system_tmpdir), check=True)
-    image = f"localhost/template-test/{root.name}:{time.monotonic_ns()}"
-    seconds = engine.build(root, image, base_image_args(python_standin_image, uv_standin_image))
-    try:
-        figures.update(build_seconds=round(seconds, 1), image_bytes=engine.image_size(image))
-        yield Built(root, image)
-    finally:
-        engine.remove_image(image)
+    image, seconds = cached_build(
+        engine, root, IMAGE_REPOSITORY, base_image_args(python_standin_image, uv_standin_image)
+    )
+    if seconds is not None:
+        figures["build_seconds"] = round(seconds, 1)
+    figures["image_bytes"] = engine.image_size(image)
+    return Built(root, image)
 
 
 def import_script(root: Path, name: str) -> ModuleType:
