@@ -48,10 +48,11 @@ DEAD_UPSTREAMS["inventory_api_url"] = "http://127.0.0.1:9"
 DEAD_UPSTREAMS["http_connect_retries"] = 0
 {%- endif %}
 
-# Operations that refuse a valid request whose Idempotency-Key came with another body (422,
-# by design; their own tests cover it): generated examples reuse short keys all the time.
+# Operations that may refuse a valid request by design, whatever the generated data.
 KEY_BOUND: set[tuple[str, str]] = set()
 {%- if cookiecutter.worker == "arq" %}
+# An Idempotency-Key that came with another body is a 422 (its own tests cover it), and
+# generated examples reuse short keys all the time.
 KEY_BOUND.add(("POST", "/api/v1/orders"))
 {%- endif %}
 

@@ -58,7 +58,7 @@ class KeyStore(Protocol):
 
 # A key's characters: printable ASCII without space, quote or backslash (a structured-field
 # string needs no escapes then). Sent bare, or quoted as the IETF draft writes it.
-_KEY = re.compile(rf"[!#-\[\]-~]{{1,{MAX_KEY_LENGTH}}}")
+_KEY = re.compile(r"[!#-\[\]-~]" + "{1," + str(MAX_KEY_LENGTH) + "}")
 # The same, for the OpenAPI document.
 KEY_SCHEMA: dict[str, Any] = {
     "maxLength": MAX_KEY_LENGTH + 2,
