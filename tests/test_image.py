@@ -43,6 +43,10 @@ GRACE = 20  # seconds the image gives requests in flight after SIGTERM (its defa
 IN_FLIGHT = 8  # requests half-sent when SIGTERM arrives
 DRAINING = 1.0  # seconds they stay unfinished after SIGTERM
 NON_ROOT_UID = "10001"
+# What production refuses to start without: the hosts it answers to, a key for writes.
+API_KEY = "image-test-key-0123456789abcdef"
+PRODUCTION = {"APP_ALLOWED_HOSTS": '["127.0.0.1"]', "APP_API_KEYS": json.dumps([API_KEY])}
+WRITER = {"Authorization": f"Bearer {API_KEY}"}
 IMAGE_REPOSITORY = "localhost/template-test/orders-service"
 BUILD_TOOLS = ("gcc", "cc", "make", "uv", "pip", "pytest", "mypy", "ruff")
 
@@ -139,7 +143,7 @@ def serving(engine: Engine, built: Built, backends: Backends) -> Iterator[tuple[
     """
     port = free_port()
     env = {"PORT": str(port), "DATABASE_URL": backends.database_url,
-           "REDIS_URL": backends.redis_url}  # fmt: skip
+           "REDIS_URL": backends.redis_url, **PRODUCTION}  # fmt: skip
     with engine.container(built.image, env=env) as name:
         started = time.monotonic()
         served = Served(name, port)
@@ -169,7 +173,7 @@ def request(method: str, url: str, body: object = None) -> tuple[int, Any]:
     """One HTTP request; the status and the decoded JSON answer."""
     data = None if body is None else json.dumps(body).encode()
     sent = urllib.request.Request(  # noqa: S310 (our own http:// URL)
-        url, data=data, method=method, headers={"Content-Type": "application/json"}
+        url, data=data, method=method, headers={"Content-Type": "application/json", **WRITER}
     )
     try:
         with urllib.request.urlopen(sent, timeout=10) as answer:  # noqa: S310 (our own URL)
@@ -242,6 +246,7 @@ def start_item_request(port: int, name: str) -> tuple[socket.socket, bytes]:
     body = json.dumps({"name": name, "description": "x" * 200}).encode()
     head = (
         f"POST /api/v1/items HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+        f"Authorization: {WRITER['Authorization']}\r\n"
         f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n"
     ).encode()
     connection = socket.create_connection(("127.0.0.1", port), timeout=GRACE)

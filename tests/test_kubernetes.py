@@ -28,6 +28,10 @@ WITH_KUBERNETES = tuple(
     combo for combo in COMBOS if default_answers(**combo.context)["deploy"] == "kubernetes"
 )
 
+WITH_DATABASE = tuple(
+    combo for combo in WITH_KUBERNETES if default_answers(**combo.context)["database"] == "postgres"
+)
+
 each_combo = pytest.mark.parametrize("combo", params(WITH_KUBERNETES, "bake-"))
 
 Resource = dict[str, Any]
@@ -152,12 +156,31 @@ def test_secrets_are_referenced_never_committed(
     kinds = by_kind(root)
     names = {variable["name"] for variable in api_container(kinds).get("env", [])}
     answers = default_answers(**combo.context)
-    wanted = {"DATABASE_URL"} if answers["database"] == "postgres" else set()
-    wanted |= {"REDIS_URL"} if answers["cache"] == "redis" else set()
+    wanted = {"DATABASE_URL", "APP_API_KEYS"} if answers["database"] == "postgres" else set()
+    redis = answers["cache"] == "redis" or answers["worker"] == "arq"
+    wanted |= {"REDIS_URL"} if redis else set()
 
     assert "Secret" not in kinds
     assert names == wanted
     assert not {"DATABASE_URL", "REDIS_URL"} & set(kinds["ConfigMap"]["data"])
+
+
+# PostgreSQL's default max_connections and superuser reserve, and the service's own default
+# reserve (APP_DB_RESERVED_CONNECTIONS): what the budget must fit under out of the box.
+MAX_CONNECTIONS, SUPERUSER_RESERVED, RESERVED = 100, 3, 5
+
+
+@pytest.mark.parametrize("combo", params(WITH_DATABASE, "bake-"))
+def test_the_autoscalers_maximum_fits_the_connection_budget(
+    bake_once: Callable[[Combo], BakeResult], combo: Combo
+) -> None:
+    kinds = by_kind(manifests(bake_once, combo))
+    config = kinds["ConfigMap"]["data"]
+    replicas = kinds["HorizontalPodAutoscaler"]["spec"]["maxReplicas"]
+    wanted = replicas * int(config["WEB_CONCURRENCY"]) * int(config["APP_DB_POOL_MAX_SIZE"])
+
+    assert int(config["APP_REPLICAS"]) == replicas  # the service's own check uses the same
+    assert wanted <= MAX_CONNECTIONS - SUPERUSER_RESERVED - RESERVED
 
 
 @each_combo
