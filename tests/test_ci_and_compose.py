@@ -81,13 +81,16 @@ def test_compose_starts_the_app_after_its_servers_are_healthy_and_migrated(
     services = load(baked(bake_once, combo) / "compose.yaml")["services"]
     answers = default_answers(**combo.context)
     servers = {"postgres"} if answers["database"] == "postgres" else set()
-    servers |= {"redis"} if answers["cache"] == "redis" else set()
+    worker = answers["worker"] == "arq"
+    servers |= {"redis"} if answers["cache"] == "redis" or worker else set()
     one_shots = {"migrate"} if "postgres" in servers else set()
+    workers = {"worker"} if worker else set()
     waits = {
         name: rule["condition"] for name, rule in services["app"].get("depends_on", {}).items()
     }
 
-    assert set(services) == {"app"} | servers | one_shots
+    assert set(services) == {"app"} | servers | one_shots | workers
+    assert all("healthcheck" in services[name] for name in workers)
     assert waits == dict.fromkeys(servers, "service_healthy") | dict.fromkeys(
         one_shots, "service_completed_successfully"
     )
