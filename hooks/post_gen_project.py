@@ -132,6 +132,7 @@ OWNED_PATHS: dict[Rule, tuple[str, ...]] = {
     when(ci={"github"}): (".github",),
     when(deploy={"kubernetes"}): ("deploy", "tests/test_deploy.py"),
     when(deploy={"kubernetes"}, database={"postgres"}): ("deploy/kubernetes/migrate",),
+    when(deploy={"kubernetes"}, worker={"arq"}): ("deploy/kubernetes/worker.yaml",),
     when(license={"MIT", "Apache-2.0"}): ("LICENSE",),
 }
 

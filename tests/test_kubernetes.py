@@ -50,10 +50,21 @@ def resources(root: Path) -> Iterator[tuple[Path, Resource]]:
             yield from ((path, document) for document in yaml.safe_load_all(path.read_text()))
 
 
+def component(resource: Resource) -> str:
+    labels: dict[str, str] = resource["metadata"].get("labels", {})
+    return labels.get("app.kubernetes.io/component", "")
+
+
 def by_kind(root: Path) -> dict[str, Resource]:
-    found = {resource["kind"]: resource for _, resource in resources(root)}
-    assert len(found) == len(list(resources(root))), "one resource of each kind expected"
+    """The API's resources by kind (the worker's Deployment aside: see `worker`)."""
+    api = [resource for _, resource in resources(root) if component(resource) != "worker"]
+    found = {resource["kind"]: resource for resource in api}
+    assert len(found) == len(api), "one resource of each kind expected"
     return found
+
+
+def workers(root: Path) -> list[Resource]:
+    return [resource for _, resource in resources(root) if component(resource) == "worker"]
 
 
 @each_combo
@@ -174,10 +185,14 @@ MAX_CONNECTIONS, SUPERUSER_RESERVED, RESERVED = 100, 3, 5
 def test_the_autoscalers_maximum_fits_the_connection_budget(
     bake_once: Callable[[Combo], BakeResult], combo: Combo
 ) -> None:
-    kinds = by_kind(manifests(bake_once, combo))
+    root = manifests(bake_once, combo)
+    kinds = by_kind(root)
     config = kinds["ConfigMap"]["data"]
     replicas = kinds["HorizontalPodAutoscaler"]["spec"]["maxReplicas"]
-    wanted = replicas * int(config["WEB_CONCURRENCY"]) * int(config["APP_DB_POOL_MAX_SIZE"])
+    pool = int(config["APP_DB_POOL_MAX_SIZE"])
+    wanted = replicas * int(config["WEB_CONCURRENCY"]) * pool
+    # Each job worker is one process with a pool of its own too.
+    wanted += sum(worker["spec"]["replicas"] * pool for worker in workers(root))
 
     assert int(config["APP_REPLICAS"]) == replicas  # the service's own check uses the same
     assert wanted <= MAX_CONNECTIONS - SUPERUSER_RESERVED - RESERVED
@@ -196,3 +211,27 @@ def test_migration_job_exists_exactly_with_a_database(
         container = jobs[0]["spec"]["template"]["spec"]["containers"][0]
         assert container["command"] == ["alembic", "upgrade", "head"]
         assert container["image"] == api_container(by_kind(root))["image"]
+
+
+@each_combo
+def test_the_worker_runs_beside_the_api_exactly_with_the_job_queue(
+    bake_once: Callable[[Combo], BakeResult], combo: Combo
+) -> None:
+    root = manifests(bake_once, combo)
+    found = workers(root)
+    if default_answers(**combo.context)["worker"] != "arq":
+        assert found == []
+        return
+    (deployment,) = found
+    pod = deployment["spec"]["template"]
+    (container,) = pod["spec"]["containers"]
+    env = {variable["name"] for variable in container["env"]}
+
+    assert (
+        deployment["spec"]["selector"]["matchLabels"].items() <= pod["metadata"]["labels"].items()
+    )
+    assert container["command"][0] == "arq"
+    assert container["livenessProbe"]["exec"]["command"][-1] == "--check"
+    assert "REDIS_URL" in env
+    assert container["securityContext"]["readOnlyRootFilesystem"] is True
+    assert pod["spec"]["terminationGracePeriodSeconds"] > 10  # the worker's shutdown grace
