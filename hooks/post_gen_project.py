@@ -70,6 +70,7 @@ OWNED_PATHS: dict[Rule, tuple[str, ...]] = {
         "tests/test_db_pool.py",
         "tests/test_db_startup.py",
         "tests/test_db_budget.py",
+        "tests/test_db_outage.py",
         "tests/test_pgbouncer.py",
         "tests/test_migrations.py",
     ),

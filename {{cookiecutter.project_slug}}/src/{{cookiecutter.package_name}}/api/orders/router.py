@@ -15,7 +15,7 @@ from .exceptions import OrderNotFoundError
 from .schemas import Order, OrderCreate
 
 router = APIRouter(
-    prefix="/orders",
+    prefix="/api/v1/orders",
     tags=["orders"],
     responses=problem_responses(HTTPStatus.UNPROCESSABLE_ENTITY, HTTPStatus.SERVICE_UNAVAILABLE),
 )
