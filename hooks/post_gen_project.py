@@ -95,6 +95,10 @@ OWNED_PATHS: dict[Rule, tuple[str, ...]] = {
         "scripts/redis_server.py",
         "tests/fixtures_redis.py",
     ),
+    # A server that never answers: a hung Redis or upstream.
+    either(when(cache={"redis"}), when(worker={"arq"}), when(use_http_client={"True"})): (
+        "tests/silent_server.py",
+    ),
     when(worker={"arq"}): (
         f"{PKG}/jobs",
         f"{PKG}/idempotency",

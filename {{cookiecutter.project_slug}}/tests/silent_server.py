@@ -1,4 +1,4 @@
-"""A server that accepts connections and never answers: a hung Redis, as clients see it."""
+"""A server that accepts connections and never answers: a hung Redis or upstream."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from contextlib import asynccontextmanager
 
 @asynccontextmanager
 async def silent_server() -> AsyncIterator[str]:
-    """Listen on a free loopback port, read whatever comes and reply nothing; yield a URL."""
+    """Listen on a free loopback port, read whatever comes, reply nothing; yield `host:port`."""
     held: list[asyncio.StreamWriter] = []
 
     async def swallow(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
@@ -20,7 +20,7 @@ async def silent_server() -> AsyncIterator[str]:
     server = await asyncio.start_server(swallow, "127.0.0.1", 0)
     port = server.sockets[0].getsockname()[1]
     try:
-        yield f"redis://127.0.0.1:{port}/0"
+        yield f"127.0.0.1:{port}"
     finally:
         for writer in held:
             writer.close()

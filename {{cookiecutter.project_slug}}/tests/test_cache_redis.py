@@ -101,8 +101,12 @@ async def test_a_required_cache_that_is_down_makes_the_service_unready(
 async def test_every_read_is_served_within_its_bound_while_redis_never_answers(
     settings_overrides: dict[str, Any],
 ) -> None:
-    async with silent_server() as url:
-        overrides = {**settings_overrides, "redis_url": url, "readiness_timeout_seconds": 0.5}
+    async with silent_server() as address:
+        overrides = {
+            **settings_overrides,
+            "redis_url": f"redis://{address}/0",
+            "readiness_timeout_seconds": 0.5,
+        }
         settings = Settings(_env_file=None, environment="test", **overrides)
         app = create_app(settings)
         counted = add_cached_route(app)

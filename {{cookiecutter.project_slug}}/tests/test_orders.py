@@ -139,16 +139,16 @@ async def test_concurrent_requests_with_one_key_enqueue_one_job(
 
 @asynccontextmanager
 async def nothing_listening() -> AsyncIterator[str]:
-    """A Redis URL on a port nobody listens on: a Redis that is down."""
-    yield f"redis://127.0.0.1:{free_port()}/0"
+    """A loopback address nobody listens on: a Redis that is down."""
+    yield f"127.0.0.1:{free_port()}"
 
 
 @pytest.mark.parametrize("redis", [nothing_listening, silent_server], ids=["down", "hung"])
 async def test_orders_are_a_fast_503_problem_while_the_queue_redis_fails(
     redis: Callable[[], AbstractAsyncContextManager[str]], settings_overrides: dict[str, Any]
 ) -> None:
-    async with redis() as url:
-        overrides = {**settings_overrides, "redis_url": url}
+    async with redis() as address:
+        overrides = {**settings_overrides, "redis_url": f"redis://{address}/0"}
         app = create_app(Settings(_env_file=None, environment="test", **overrides))
         async with serving(app) as (client, _):
             client.headers.update(CLIENT_HEADERS)
