@@ -44,9 +44,7 @@ def either(*rules: Rule) -> Rule:
 
 def holds(rule: Rule, answers: dict[str, str]) -> bool:
     """Whether the answers meet every part of at least one of the rule's conditions."""
-    return any(
-        all(answers[option] in values for option, values in condition) for condition in rule
-    )
+    return any(all(answers[option] in values for option, values in condition) for condition in rule)
 
 
 # Rule for keeping them -> paths relative to the project root, owned by that rule.

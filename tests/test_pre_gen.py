@@ -135,7 +135,18 @@ def test_rendered_hook_exits_zero_silently_on_the_default_answers(tmp_path: Path
 
 @pytest.mark.parametrize(
     "package",
-    ["class", "match", "case", "type", "_", "json", "typing", "annotationlib", "hiredis", "scripts"],
+    [
+        "class",
+        "match",
+        "case",
+        "type",
+        "_",
+        "json",
+        "typing",
+        "annotationlib",
+        "hiredis",
+        "scripts",
+    ],
 )
 def test_problems_reject_package_names_that_shadow_or_cannot_be_imported(package: str) -> None:
     found = problems(default_answers(package_name=package))
