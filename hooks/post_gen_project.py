@@ -20,6 +20,7 @@ ANSWERS: dict[str, str] = {
     "use_http_client": "{{ cookiecutter.use_http_client }}",
     "worker": "{{ cookiecutter.worker }}",
     "ci": "{{ cookiecutter.ci }}",
+    "deploy": "{{ cookiecutter.deploy }}",
     "license": "{{ cookiecutter.license }}",
     "package_name": "{{ cookiecutter.package_name }}",
 }
@@ -134,6 +135,9 @@ OWNED_PATHS: dict[Rule, tuple[str, ...]] = {
         "tests/test_stock.py",
     ),
     when(ci={"github"}): (".github",),
+    when(deploy={"kubernetes"}): ("deploy", "tests/test_deploy.py"),
+    when(deploy={"kubernetes"}, database={"postgres"}): ("deploy/kubernetes/migrate",),
+    when(deploy={"kubernetes"}, worker={"arq"}): ("deploy/kubernetes/worker.yaml",),
     when(license={"MIT", "Apache-2.0"}): ("LICENSE",),
 }
 

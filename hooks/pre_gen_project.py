@@ -38,6 +38,7 @@ RENDERED: dict[str, str] = {
     "worker": r'''{{ cookiecutter.worker | tojson }}''',
     "license": r'''{{ cookiecutter.license | tojson }}''',
     "ci": r'''{{ cookiecutter.ci | tojson }}''',
+    "deploy": r'''{{ cookiecutter.deploy | tojson }}''',
 }
 # fmt: on
 

@@ -8,11 +8,20 @@ from pathlib import Path
 
 import pytest
 
+from containers import (
+    Engine,
+    EngineUnavailableError,
+    check_tools,
+    python_standin,
+    uv_standin,
+)
 from matrix import Combo
 from template import TEMPLATE_ROOT, BakeResult, Cookies
 
 # Read before `private_tmpdir` redirects it.
 SYSTEM_TMPDIR = tempfile.gettempdir()
+# The engine's settings and locks; the images themselves live in podman's storage.
+CONTAINERS_HOME = Path.home() / ".cache" / "fastapi-service-template" / "containers"
 
 
 @pytest.fixture(scope="session")
@@ -48,3 +57,28 @@ def bake_once(cookies_session: Cookies) -> Callable[[Combo], BakeResult]:
         return results[combo.id]
 
     return bake
+
+
+@pytest.fixture(scope="session")
+def engine() -> Engine:
+    """buildah and podman with this machine's settings (see containers.py)."""
+    try:
+        check_tools()
+    except EngineUnavailableError as exc:
+        pytest.fail(str(exc))
+    return Engine.create(CONTAINERS_HOME)
+
+
+@pytest.fixture(scope="session")
+def python_standin_image(engine: Engine) -> str:
+    """A Debian 12 image with python3 (3.11), standing in for `python:3.11-slim`.
+
+    Built once per machine (debootstrap, about a minute) and reused by name after.
+    """
+    return python_standin(engine, Path(SYSTEM_TMPDIR))
+
+
+@pytest.fixture(scope="session")
+def uv_standin_image(engine: Engine) -> str:
+    """An image holding this environment's uv at /uv, standing in for uv's own image."""
+    return uv_standin(engine, Path(SYSTEM_TMPDIR))

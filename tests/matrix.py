@@ -1,6 +1,6 @@
 """The curated option matrix: every value once, the pairs that interact, all on, all off.
 
-Not a Cartesian product (2*3*2*2*2*3*3*2 = 864 bakes): each combo is here for a reason
+Not a Cartesian product (2*3*2*2*2*3*3*2*2 = 1728 bakes): each combo is here for a reason
 given in its id. `test_hooks.py` checks that the matrix still covers every value of
 every option and every cache/database pair when cookiecutter.json grows.
 """
@@ -34,6 +34,7 @@ ALL_OFF = Combo(
         "use_http_client": False,
         "worker": "none",
         "ci": "none",
+        "deploy": "none",
         "license": "Proprietary",
     },
 )
@@ -53,6 +54,7 @@ COMBOS: tuple[Combo, ...] = (
             "use_http_client": True,
             "worker": "arq",
             "ci": "github",
+            "deploy": "kubernetes",
             "license": "Apache-2.0",
         },
     ),
@@ -77,6 +79,7 @@ COMBOS: tuple[Combo, ...] = (
         {"database": "none", "cache": "none", "use_http_client": False, "use_metrics": False},
     ),
     Combo("ci-none", {"ci": "none"}),
+    Combo("deploy-none", {"deploy": "none"}),
     Combo("python-3.12", {"python_version": "3.12"}),
     Combo("python-3.13", {"python_version": "3.13"}),
 )

@@ -89,6 +89,7 @@ TRACES = (
         (f"{PACKAGE}/**/*.py",),
     ),
     Trace("ci", frozenset({"none"}), re.compile(r"\.github\b|github actions", re.IGNORECASE)),
+    Trace("deploy", frozenset({"none"}), re.compile(r"kubernetes|kustomiz|pyyaml", re.IGNORECASE)),
     Trace(
         "license",
         frozenset({"MIT", "Proprietary"}),

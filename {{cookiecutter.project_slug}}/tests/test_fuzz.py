@@ -10,7 +10,7 @@ for a longer one: FUZZ_EXAMPLES=500 FUZZ_SEED=1234 uv run pytest tests/test_fuzz
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import hypothesis
@@ -33,6 +33,7 @@ SEED = int(os.environ.get("FUZZ_SEED", "0"))
 # What a dead dependency is documented to answer; any other 5xx is a defect.
 DEPENDENCY_FAILURES = frozenset({502, 503})
 PROBLEM = "application/problem+json"
+Check = Callable[[CheckContext, Response, Case[Any]], bool | None]
 
 # Credentials every generated request carries; schemathesis also sends some without them
 # and expects the 401.
@@ -45,6 +46,14 @@ DEAD_UPSTREAMS: dict[str, Any] = {}
 {%- if cookiecutter.use_http_client %}
 DEAD_UPSTREAMS["inventory_api_url"] = "http://127.0.0.1:9"
 DEAD_UPSTREAMS["http_connect_retries"] = 0
+{%- endif %}
+
+# Operations that may refuse a valid request by design, whatever the generated data.
+KEY_BOUND: set[tuple[str, str]] = set()
+{%- if cookiecutter.worker == "arq" %}
+# An Idempotency-Key that came with another body is a 422 (its own tests cover it), and
+# generated examples reuse short keys all the time.
+KEY_BOUND.add(("POST", "/api/v1/orders"))
 {%- endif %}
 
 # Invalid data may also be refused for its size: 413 is a rejection too.
@@ -97,9 +106,9 @@ SHARED_SERVICE = hypothesis.HealthCheck.function_scoped_fixture
 def test_every_operation_answers_within_its_documented_contract(
     case: Case[Any], base_url: str
 ) -> None:
+    excluded: list[Check] = [schemathesis.checks.not_a_server_error]
+    if (case.method.upper(), case.path) in KEY_BOUND:
+        excluded.append(schemathesis.checks.positive_data_acceptance)
     case.call_and_validate(
-        base_url=base_url,
-        headers=CREDENTIALS,
-        excluded_checks=[schemathesis.checks.not_a_server_error],
-        timeout=10,
+        base_url=base_url, headers=CREDENTIALS, excluded_checks=excluded, timeout=10
     )

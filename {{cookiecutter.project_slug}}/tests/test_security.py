@@ -86,6 +86,15 @@ async def test_production_refuses_a_host_it_does_not_serve(production: httpx.Asy
     assert served.status_code == 200
 
 
+async def test_production_answers_a_probe_on_the_loopback_whatever_hosts_it_serves(
+    production: httpx.AsyncClient,
+) -> None:
+    # The image's HEALTHCHECK asks 127.0.0.1 inside the container.
+    response = await production.get("/health/live", headers={"Host": "127.0.0.1:8000"})
+
+    assert response.status_code == 200
+
+
 async def test_no_cross_origin_access_by_default(client: httpx.AsyncClient) -> None:
     response = await client.get("/health/live", headers={"Origin": ORIGIN})
 

@@ -20,6 +20,7 @@ from .limits import RequestLimitsMiddleware
 from .settings import Settings
 
 Headers = list[tuple[bytes, bytes]]
+LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
 
 API_POLICY = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
 # Two years: the preload list's minimum. Sent only by production, where TLS terminates
@@ -50,9 +51,10 @@ def install_security(app: FastAPI, settings: Settings) -> None:
             max_age=600,
         )
     if settings.allowed_hosts and settings.allowed_hosts != ["*"]:
-        app.add_middleware(
-            TrustedHostMiddleware, allowed_hosts=settings.allowed_hosts, www_redirect=False
-        )
+        # Loopback names too: the image's HEALTHCHECK and a probe from inside the pod ask
+        # there, and no browser tricked by DNS rebinding sends them as `Host`.
+        hosts = [*settings.allowed_hosts, *LOOPBACK_HOSTS]
+        app.add_middleware(TrustedHostMiddleware, allowed_hosts=hosts, www_redirect=False)
     app.add_middleware(SecurityHeadersMiddleware, headers=default_headers(settings))
 
 
