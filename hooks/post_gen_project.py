@@ -69,6 +69,7 @@ OWNED_PATHS: dict[Rule, tuple[str, ...]] = {
         "tests/test_db_pool.py",
         "tests/test_db_startup.py",
         "tests/test_db_budget.py",
+        "tests/test_db_outage.py",
         "tests/test_pgbouncer.py",
         "tests/test_migrations.py",
     ),
@@ -92,6 +93,10 @@ OWNED_PATHS: dict[Rule, tuple[str, ...]] = {
     either(when(cache={"redis"}), when(worker={"arq"})): (
         "scripts/redis_server.py",
         "tests/fixtures_redis.py",
+    ),
+    # A server that never answers: a hung Redis or upstream.
+    either(when(cache={"redis"}), when(worker={"arq"}), when(use_http_client={"True"})): (
+        "tests/silent_server.py",
     ),
     when(worker={"arq"}): (
         f"{PKG}/jobs",

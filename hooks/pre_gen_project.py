@@ -73,6 +73,7 @@ SHADOWED = frozenset(
         "pgbouncer_server",
         "postgres_server",
         "prometheus_client",
+        "purgatory",
         "pydantic",
         "pydantic_settings",
         "pytest",

@@ -164,6 +164,10 @@ class _Cluster:
         """Start the server and wait until it accepts connections."""
         self._run("pg_ctl", "start", "--wait", "--pgdata", str(self.data), "--log", str(self.log))
 
+    def halt(self) -> None:
+        """Stop the server as an operator would (`pg_ctl stop -m fast`), keeping its data."""
+        self._run("pg_ctl", "stop", "--wait", "--mode=fast", "--pgdata", str(self.data))
+
     def destroy(self) -> None:
         """Stop the server at once and delete its files: nothing in them is worth a clean stop."""
         stop = ("stop", "--wait", "--mode=immediate", "--pgdata", str(self.data))
@@ -212,6 +216,18 @@ class PostgresServer(ThrowawayServer):
     @property
     def running(self) -> bool:
         return self._cluster is not None
+
+    def pause(self) -> None:
+        """Stop the running server but keep its data, so `resume()` brings the same one back.
+
+        A fast stop, what `systemctl stop postgresql` does: open sessions are ended, and new
+        connections are refused until the server starts again.
+        """
+        self._running().halt()
+
+    def resume(self) -> None:
+        """Start a paused server again on the same port and data; returns once it accepts."""
+        self._running().start()
 
     def _launch(self) -> None:
         account = _server_account()

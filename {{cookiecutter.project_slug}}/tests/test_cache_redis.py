@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Iterator
+import time
+from collections.abc import AsyncIterator, Awaitable, Iterator
 from typing import Any
 
 import httpx
@@ -14,6 +15,7 @@ from {{ cookiecutter.package_name }}.settings import Settings
 
 from .cached_routes import PATH, Counted, add_cached_route
 from .serving import serving
+from .silent_server import silent_server
 from redis_server import RedisServer
 
 
@@ -94,3 +96,36 @@ async def test_a_required_cache_that_is_down_makes_the_service_unready(
 
     assert response.status_code == 503
     assert response.json()["checks"]["cache"]["required"] is True
+
+
+async def test_every_read_is_served_within_its_bound_while_redis_never_answers(
+    settings_overrides: dict[str, Any],
+) -> None:
+    async with silent_server() as address:
+        overrides = {
+            **settings_overrides,
+            "redis_url": f"redis://{address}/0",
+            "readiness_timeout_seconds": 0.5,
+        }
+        settings = Settings(_env_file=None, environment="test", **overrides)
+        app = create_app(settings)
+        counted = add_cached_route(app)
+        async with serving(app) as (client, _):
+            reads = [await _timed(client.get(PATH)) for _ in range(5)]
+            ready, ready_took = await _timed(client.get("/health/ready"))
+            live, live_took = await _timed(client.get("/health/live"))
+
+    # One read waits out the socket timeout; the rest skip the cache while it is bypassed.
+    slowest_read = settings.redis_socket_timeout_seconds + 1.0
+    assert [response.status_code for response, _ in reads] == [200] * 5
+    assert max(took for _, took in reads) < slowest_read
+    assert counted.calls == 5
+    assert (ready.status_code, ready.json()["checks"]["cache"]["status"]) == (200, "failed")
+    assert ready_took < settings.readiness_timeout_seconds + 1.0
+    assert (live.status_code, live_took < 1.0) == (200, True)
+
+
+async def _timed(request: Awaitable[httpx.Response]) -> tuple[httpx.Response, float]:
+    started = time.perf_counter()
+    response = await request
+    return response, time.perf_counter() - started

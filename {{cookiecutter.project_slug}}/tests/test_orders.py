@@ -3,16 +3,24 @@
 from __future__ import annotations
 
 import asyncio
+import time
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import Any
 
 import httpx
 import pytest
 from arq import ArqRedis
 
-from {{ cookiecutter.package_name }}.jobs.queue import open_queue
+from {{ cookiecutter.package_name }}.jobs.queue import REDIS_TIMEOUT_SECONDS, open_queue
+from {{ cookiecutter.package_name }}.main import create_app
 from {{ cookiecutter.package_name }}.settings import Settings
+
+from .conftest import CLIENT_HEADERS
+from .serving import serving
+from .silent_server import silent_server
+from throwaway import free_port
 
 ORDER = {"sku": "SKU-1", "quantity": 2}
 
@@ -127,3 +135,29 @@ async def test_concurrent_requests_with_one_key_enqueue_one_job(
     assert {r.content for r in accepted} == {accepted[0].content}
     assert all(int(r.headers["retry-after"]) >= 1 for r in in_flight)
     assert len(await queue.queued_jobs()) == 1
+
+
+@asynccontextmanager
+async def nothing_listening() -> AsyncIterator[str]:
+    """A loopback address nobody listens on: a Redis that is down."""
+    yield f"127.0.0.1:{free_port()}"
+
+
+@pytest.mark.parametrize("redis", [nothing_listening, silent_server], ids=["down", "hung"])
+async def test_orders_are_a_fast_503_problem_while_the_queue_redis_fails(
+    redis: Callable[[], AbstractAsyncContextManager[str]], settings_overrides: dict[str, Any]
+) -> None:
+    async with redis() as address:
+        overrides = {**settings_overrides, "redis_url": f"redis://{address}/0"}
+        app = create_app(Settings(_env_file=None, environment="test", **overrides))
+        async with serving(app) as (client, _):
+            client.headers.update(CLIENT_HEADERS)
+            started = time.perf_counter()
+            response = await client.post(
+                "/api/v1/orders", json=ORDER, headers={"Idempotency-Key": new_key()}
+            )
+            took = time.perf_counter() - started
+
+    assert response.status_code == 503
+    assert response.headers["content-type"] == "application/problem+json"
+    assert took < REDIS_TIMEOUT_SECONDS + 1.0

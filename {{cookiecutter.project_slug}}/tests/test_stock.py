@@ -6,6 +6,8 @@ client is rebuilt around an `httpx.MockTransport` through a dependency override.
 
 from __future__ import annotations
 
+import asyncio
+import time
 from collections.abc import AsyncIterator, Callable
 from typing import Any
 
@@ -19,6 +21,7 @@ from {{ cookiecutter.package_name }}.main import create_app
 from {{ cookiecutter.package_name }}.settings import Settings
 
 from .serving import serving
+from .silent_server import silent_server
 
 Handler = Callable[[httpx.Request], httpx.Response]
 STOCK = {"sku": "SKU-1", "on_hand": 10, "reserved": 3, "updated_at": "2026-01-02T03:04:05Z"}
@@ -36,8 +39,8 @@ class Inventory:
         return self.handler(request)
 
 
-@pytest.fixture
-def inventory(app: FastAPI, settings: Settings) -> Inventory:
+def mock_upstream(app: FastAPI, settings: Settings) -> Inventory:
+    """Serve the app's upstream calls from a fake inventory."""
     fake = Inventory()
 
     async def mocked_client() -> AsyncIterator[httpx.AsyncClient]:
@@ -46,6 +49,21 @@ def inventory(app: FastAPI, settings: Settings) -> Inventory:
 
     app.dependency_overrides[get_http_client] = mocked_client
     return fake
+
+
+@pytest.fixture
+def settings_overrides(settings_overrides: dict[str, Any]) -> dict[str, Any]:
+    # A circuit opens after three failures and stays open longer than any test takes.
+    return {**settings_overrides, "http_breaker_failures": 3, "http_breaker_open_seconds": 60}
+
+
+@pytest.fixture
+def inventory(app: FastAPI, settings: Settings) -> Inventory:
+    return mock_upstream(app, settings)
+
+
+def fails(_: httpx.Request) -> httpx.Response:
+    return httpx.Response(500)
 
 
 async def test_stock_is_what_is_on_hand_and_not_reserved(
@@ -142,3 +160,70 @@ async def test_an_unreachable_upstream_is_a_502_problem(
 
     assert response.status_code == 502
     assert response.json()["detail"] == "The inventory service is unreachable."
+
+
+async def test_a_hung_upstream_is_a_502_problem_once_the_read_timeout_passes(
+    settings_overrides: dict[str, Any],
+) -> None:
+    async with silent_server() as address:
+        settings = Settings(
+            _env_file=None,
+            environment="test",
+            **{**settings_overrides, "inventory_api_url": f"http://{address}"},
+            http_read_timeout_seconds=0.3,
+        )
+        async with serving(create_app(settings)) as (client, _):
+            started = time.perf_counter()
+            response = await client.get("/api/v1/stock/SKU-1")
+            took = time.perf_counter() - started
+
+    assert response.status_code == 502
+    assert response.json()["detail"] == "The inventory service did not answer in time."
+    assert took < 0.3 + 1.0
+
+
+async def test_a_failing_upstream_is_called_once_per_request_until_its_circuit_opens(
+    client: httpx.AsyncClient, inventory: Inventory
+) -> None:
+    inventory.handler = fails
+
+    failed = [await client.get(f"/api/v1/stock/SKU-{n}") for n in range(3)]
+    paused = [await client.get(f"/api/v1/stock/SKU-{n}") for n in range(3, 10)]
+
+    assert [response.status_code for response in failed] == [502] * 3
+    assert len(inventory.requests) == 3  # no retries once the request reached the upstream
+    assert [response.status_code for response in paused] == [503] * 7
+    assert {response.headers["content-type"] for response in paused} == {"application/problem+json"}
+    assert "paused" in paused[0].json()["detail"]
+
+
+async def test_unknown_skus_do_not_open_the_circuit(
+    client: httpx.AsyncClient, inventory: Inventory
+) -> None:
+    inventory.handler = lambda _: httpx.Response(404)
+
+    statuses = [(await client.get(f"/api/v1/stock/SKU-{n}")).status_code for n in range(6)]
+
+    assert statuses == [404] * 6
+    assert len(inventory.requests) == 6
+
+
+async def test_the_circuit_closes_after_a_successful_trial_once_it_was_open_long_enough(
+    settings_overrides: dict[str, Any],
+) -> None:
+    overrides = {**settings_overrides, "http_breaker_open_seconds": 0.2}
+    settings = Settings(_env_file=None, environment="test", **overrides)
+    app = create_app(settings)
+    inventory = mock_upstream(app, settings)
+    inventory.handler = fails
+    async with serving(app) as (client, _):
+        for n in range(3):
+            await client.get(f"/api/v1/stock/SKU-{n}")
+        assert (await client.get("/api/v1/stock/SKU-3")).status_code == 503
+        inventory.handler = lambda _: httpx.Response(200, json=STOCK)
+        await asyncio.sleep(0.3)
+
+        statuses = [(await client.get(f"/api/v1/stock/SKU-{n}")).status_code for n in range(4, 8)]
+
+    assert statuses == [200] * 4
+    assert len(inventory.requests) == 3 + 4

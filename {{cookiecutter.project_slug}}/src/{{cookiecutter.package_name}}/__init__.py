@@ -1,1 +1,1 @@
-"""{{ cookiecutter.description }}"""
+"""The service: `main.create_app` builds the app; the description lives in pyproject.toml."""

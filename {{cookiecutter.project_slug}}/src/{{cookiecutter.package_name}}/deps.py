@@ -15,6 +15,9 @@ import httpx
 from arq import ArqRedis
 {% endif -%}
 from fastapi import Depends, Request
+{%- if cookiecutter.use_http_client %}
+from purgatory import AsyncCircuitBreakerFactory
+{%- endif %}
 
 {% if cookiecutter.database == "postgres" -%}
 from . import db
@@ -47,6 +50,12 @@ async def get_http_client(request: Request) -> httpx.AsyncClient:
     """The one shared HTTP client; never build a client per request."""
     client: httpx.AsyncClient = request.state.http_client
     return client
+
+
+async def get_circuit_breakers(request: Request) -> AsyncCircuitBreakerFactory:
+    """The upstreams' circuit breakers, shared by every request of this process."""
+    breakers: AsyncCircuitBreakerFactory = request.state.circuit_breakers
+    return breakers
 {%- endif %}
 {%- if cookiecutter.cache != "none" %}
 
@@ -84,6 +93,9 @@ Cache = Annotated[CachedReads, Depends(get_cached_reads, scope="request")]
 {%- endif %}
 {%- if cookiecutter.use_http_client %}
 Http = Annotated[httpx.AsyncClient, Depends(get_http_client, scope="request")]
+CircuitBreakers = Annotated[
+    AsyncCircuitBreakerFactory, Depends(get_circuit_breakers, scope="request")
+]
 {%- endif %}
 {%- if cookiecutter.worker == "arq" %}
 Queue = Annotated[ArqRedis, Depends(get_queue, scope="request")]

@@ -21,6 +21,7 @@ from .cache import open_cache
 from .cache.reads import CachedReads
 {%- endif %}
 {%- if cookiecutter.use_http_client %}
+from .clients.breaker import build_breakers
 from .clients.http import open_http_client
 {%- endif %}
 from .gc_tuning import tuned_garbage_collection
@@ -83,6 +84,7 @@ def make_lifespan(settings: Settings) -> Lifespan:
 {%- endif %}
 {%- if cookiecutter.use_http_client %}
             state["http_client"] = await stack.enter_async_context(open_http_client(settings))
+            state["circuit_breakers"] = build_breakers(settings)
 {%- endif %}
 {%- if cookiecutter.worker == "arq" %}
             state["queue"] = queue = await stack.enter_async_context(

@@ -138,6 +138,9 @@ class Settings(BaseSettings):
     http_max_keepalive_connections: int = Field(default=20, ge=0)
     # Retries cover connection failures only, where the request never reached the server.
     http_connect_retries: int = Field(default=2, ge=0, le=10)
+    # Failures in a row that open an upstream's circuit, and how long it then stays open.
+    http_breaker_failures: int = Field(default=5, ge=1)
+    http_breaker_open_seconds: float = Field(default=30.0, gt=0)
 {%- endif %}
 
 {%- if cookiecutter.database == "postgres" %}

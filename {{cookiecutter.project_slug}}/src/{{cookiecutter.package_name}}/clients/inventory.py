@@ -6,9 +6,11 @@ from datetime import datetime
 from urllib.parse import quote
 
 import httpx
+from purgatory import AsyncCircuitBreakerFactory
 from pydantic import BaseModel, ValidationError
 
 from ..errors import NotFoundError, UpstreamError
+from .breaker import guarded
 
 
 class InventoryStock(BaseModel):
@@ -21,14 +23,21 @@ class InventoryStock(BaseModel):
 
 
 class InventoryClient:
-    """Calls the inventory service over the shared HTTP client."""
+    """Calls the inventory service over the shared HTTP client, behind its circuit breaker."""
 
-    def __init__(self, http: httpx.AsyncClient, base_url: str) -> None:
+    def __init__(
+        self, http: httpx.AsyncClient, base_url: str, breakers: AsyncCircuitBreakerFactory
+    ) -> None:
         self._http = http
         self._base_url = base_url.rstrip("/")
+        self._breakers = breakers
 
     async def get_stock(self, sku: str) -> InventoryStock:
-        """Fetch the stock record of one SKU."""
+        """Fetch the stock record of one SKU; a 503 at once while the service keeps failing."""
+        async with guarded(self._breakers, "inventory"):
+            return await self._fetch_stock(sku)
+
+    async def _fetch_stock(self, sku: str) -> InventoryStock:
         response = await self._get(f"/stock/{quote(sku, safe='')}")
         if response.status_code == httpx.codes.NOT_FOUND:
             raise NotFoundError(f"The inventory has no SKU {sku!r}.")

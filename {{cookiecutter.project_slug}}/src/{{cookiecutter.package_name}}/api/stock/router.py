@@ -28,7 +28,10 @@ router = APIRouter(
 @router.get(
     "/{sku}",
     responses=problem_responses(
-        HTTPStatus.NOT_FOUND, HTTPStatus.UNPROCESSABLE_ENTITY, HTTPStatus.BAD_GATEWAY
+        HTTPStatus.NOT_FOUND,
+        HTTPStatus.UNPROCESSABLE_ENTITY,
+        HTTPStatus.BAD_GATEWAY,
+        HTTPStatus.SERVICE_UNAVAILABLE,
     ),
 )
 async def get_stock(sku: Annotated[Sku, Path()], inventory: Inventory) -> Stock:
