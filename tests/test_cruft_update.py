@@ -35,7 +35,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-router = APIRouter(prefix="/ping", tags=["ping"])
+router = APIRouter(prefix="/api/v1/ping", tags=["ping"])
 
 
 @router.get("")
@@ -110,8 +110,9 @@ def edit_like_a_team(project: Path) -> None:
     (domain / "router.py").write_text(PING_ROUTER)
     (project / "tests" / "test_ping.py").write_text(PING_TEST)
     wiring = project / "src" / PACKAGE / "api" / "__init__.py"
-    health = "from .health.router import router as health_router\n"
-    replace_once(wiring, health, f"{health}from .ping.router import router as ping_router\n")
+    # In import order: after the orders domain, before stock.
+    stock = "from .stock.router import router as stock_router\n"
+    replace_once(wiring, stock, f"from .ping.router import router as ping_router\n{stock}")
     replace_once(wiring, "    digests_router,\n", "    digests_router,\n    ping_router,\n")
     replace_once(project / "README.md", "A production-grade FastAPI service.", TEAM_LINE)
     commit_all(project, "Our route, our README")

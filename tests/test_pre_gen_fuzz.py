@@ -10,7 +10,6 @@ on disk, and a few accepted answers bake a project that passes ruff.
 from __future__ import annotations
 
 import keyword
-import subprocess
 import sys
 import tempfile
 from functools import cache
@@ -23,6 +22,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from template import PRE_GEN, TEMPLATE_ROOT, default_answers, problems
+from test_generation import ruff
 
 SHADOWED: frozenset[str] = PRE_GEN.SHADOWED
 PYTHON_VERSIONS: tuple[str, ...] = PRE_GEN.PYTHON_VERSIONS
@@ -182,12 +182,5 @@ def test_generated_good_answers_bake_a_project_that_passes_ruff(answers: dict[st
     )
 
     for args in (("check",), ("format", "--check")):
-        run = subprocess.run(
-            [sys.executable, "-m", "ruff", *args, "--no-cache", "."],
-            cwd=root,
-            capture_output=True,
-            text=True,
-            check=False,
-            timeout=120,
-        )
+        run = ruff(root, *args)
         assert run.returncode == 0, run.stdout + run.stderr
