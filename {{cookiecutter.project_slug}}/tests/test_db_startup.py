@@ -7,6 +7,7 @@ import contextlib
 import time
 from collections.abc import AsyncIterator
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 from structlog.testing import capture_logs
@@ -23,9 +24,8 @@ def _settings(overrides: dict[str, Any], **values: Any) -> Settings:
 
 def _on_port(url: str, port: int) -> str:
     """The same database URL, on another port of the same host."""
-    head, _, rest = url.partition("@")
-    _, _, path = rest.partition("/")
-    return f"{head}@127.0.0.1:{port}/{path}"
+    parts = urlsplit(url)
+    return parts._replace(netloc=f"{parts.username}@{parts.hostname}:{port}").geturl()
 
 
 class LateServer:
@@ -65,7 +65,8 @@ async def _pipe(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> N
 
 @pytest.fixture
 async def late_server(database_url: str) -> AsyncIterator[LateServer]:
-    port = int(database_url.rpartition("@")[2].split("/")[0].rpartition(":")[2])
+    port = urlsplit(database_url).port
+    assert port is not None
     server = LateServer(port)
     yield server
     await server.close()
