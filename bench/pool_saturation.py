@@ -7,10 +7,9 @@ starts the project's throwaway server):
 
 Holders keep every pooled connection busy with short `pg_sleep`s, so connections free up
 one at a time; many clients meanwhile ask for a connection within the acquire timeout.
-Reported: p50/p99/max of the clients' calls, how many ended in the 503 (`busy`), and how
-many of those were overtaken: a client that arrived later got a connection while this one
-was still waiting, then this one gave up (asyncio's queue re-queues a woken waiter behind
-newcomers when one of them takes the freed connection first).
+Reported: p50/p99/max of the clients' calls, how many ended in the 503 (`busy`), how many
+of those were overtaken (a client that arrived later got a connection while this one was
+still waiting, then this one gave up), and how many slow queries the holders completed.
 """
 
 from __future__ import annotations
@@ -49,12 +48,13 @@ def parse() -> argparse.Namespace:
     return parser.parse_args()
 
 
-async def hold(database: Any, hold_seconds: float, until: float) -> None:
+async def hold(database: Any, hold_seconds: float, until: float, held: list[float]) -> None:
     while time.perf_counter() < until:
         try:
             await database.execute("SELECT pg_sleep($1)", hold_seconds)
         except Exception:  # noqa: S112 - the holder's own 503s are part of the load
             continue
+        held.append(hold_seconds)
 
 
 async def client(database: Any, busy: type[Exception], until: float, calls: list[Call]) -> None:
@@ -81,7 +81,7 @@ def overtaken(calls: list[Call]) -> int:
     return count
 
 
-def report(calls: list[Call], args: argparse.Namespace) -> dict[str, Any]:
+def report(calls: list[Call], held: list[float], args: argparse.Namespace) -> dict[str, Any]:
     latencies = sorted((call.ended - call.arrived) * 1000 for call in calls)
     gave_up = [call for call in calls if call.acquired is None]
     return {
@@ -91,6 +91,7 @@ def report(calls: list[Call], args: argparse.Namespace) -> dict[str, Any]:
         "max_ms": round(latencies[-1], 1),
         "busy_503": len(gave_up),
         "overtaken_503": overtaken(calls),
+        "slow_queries": len(held),
         "settings": vars(args),
     }
 
@@ -113,12 +114,13 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         async with db.open_database(settings) as database:
             until = time.perf_counter() + args.seconds
             calls: list[Call] = []
+            held: list[float] = []
             busy = errors.ServiceUnavailableError
             await asyncio.gather(
-                *(hold(database, args.hold_ms / 1000, until) for _ in range(args.holders)),
+                *(hold(database, args.hold_ms / 1000, until, held) for _ in range(args.holders)),
                 *(client(database, busy, until, calls) for _ in range(args.clients)),
             )
-    return report(calls, args)
+    return report(calls, held, args)
 
 
 if __name__ == "__main__":

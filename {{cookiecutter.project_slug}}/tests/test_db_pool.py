@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import itertools
 import os
 import signal
 import time
@@ -128,6 +129,35 @@ async def test_a_waiter_cancelled_by_its_caller_stays_cancelled(short_waits: Dat
 
     await asyncio.sleep(_WAIT_SECONDS)  # its deadline passes: nothing is left to cancel
     assert await short_waits.fetchrow("SELECT 1") is not None
+
+
+@pytest.fixture
+async def two_connections(settings_overrides: dict[str, Any]) -> AsyncIterator[Database]:
+    """Two connections, both open from the start, so none is connected while it is lent."""
+    async with open_database(
+        _settings(settings_overrides, db_pool_min_size=2, db_pool_max_size=2)
+    ) as database:
+        yield database
+
+
+async def test_connections_go_to_waiters_in_the_order_they_asked(
+    two_connections: Database,
+) -> None:
+    # Clients that ask again the moment they hand a connection back: with asyncpg's own
+    # wake-ups they take it again ahead of those already waiting, who may then time out.
+    tickets = itertools.count()
+    served: list[int] = []
+
+    async def client() -> None:
+        for _ in range(10):
+            ticket = next(tickets)
+            async with two_connections.connection():
+                served.append(ticket)
+
+    await asyncio.gather(*(client() for _ in range(8)))
+
+    assert len(served) == 80
+    assert served == sorted(served)
 
 
 async def test_session_changes_made_in_a_block_are_undone_when_it_ends(

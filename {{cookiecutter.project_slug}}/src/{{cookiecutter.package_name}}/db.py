@@ -65,6 +65,8 @@ class Database:
         self.pool = pool
         self.acquire_timeout = acquire_timeout
         self.statement_timeout = statement_timeout
+        # Turns at the pool, first come first served (see `_acquire`).
+        self._turns = asyncio.Semaphore(pool.get_max_size())
 
     async def fetch(self, query: str, *args: Any) -> list[asyncpg.Record]:
         async with self._lend() as conn:
@@ -100,19 +102,40 @@ class Database:
         The one place where waiting too long, or an unreachable server, becomes the 503.
         On a timeout asyncpg asks the server to cancel the statement.
         """
-        try:
-            conn: Pooled = await self.pool.acquire(timeout=self.acquire_timeout)
-        except TimeoutError:
-            raise ServiceUnavailableError(_BUSY) from None
-        except (OSError, asyncpg.PostgresError) as exc:
-            raise ServiceUnavailableError(_UNREACHABLE) from exc
+        conn = await self._acquire()
         try:
             async with asyncio.timeout(self.statement_timeout):
                 yield conn
         except TimeoutError:
             raise ServiceUnavailableError(_SLOW) from None
         finally:
-            await self._release(conn)
+            try:
+                await self._release(conn)
+            finally:
+                self._turns.release()
+
+    async def _acquire(self) -> Pooled:
+        """A connection, with a turn taken in order of arrival, all within `acquire_timeout`.
+
+        asyncpg's pool wakes a waiter when a connection comes back, but a newcomer can take
+        that connection before the waiter runs, and the waiter queues again behind it: under
+        load some requests lose every race and end in the 503 while later ones are served.
+        A turn (a fair semaphore, one per connection) goes to the longest waiter, so the pool
+        has a connection free for whoever holds one.
+        """
+        try:
+            async with asyncio.timeout(self.acquire_timeout):
+                await self._turns.acquire()
+                try:
+                    conn: Pooled = await self.pool.acquire()
+                except BaseException:
+                    self._turns.release()
+                    raise
+        except TimeoutError:
+            raise ServiceUnavailableError(_BUSY) from None
+        except (OSError, asyncpg.PostgresError) as exc:
+            raise ServiceUnavailableError(_UNREACHABLE) from exc
+        return conn
 
     async def _reset(self, conn: Pooled) -> None:
         """Undo what a block did to the session; a connection that cannot be reset is closed."""
