@@ -243,6 +243,23 @@ async def test_a_statement_on_a_server_that_stopped_answering_is_a_503_not_a_han
         assert await database.fetchrow("SELECT 1") is not None  # on a fresh connection
 
 
+async def test_a_statement_the_server_ends_mid_flight_is_a_503_and_the_pool_recovers(
+    one_connection: Database, db: asyncpg.Connection
+) -> None:
+    backend = await one_connection.fetchrow("SELECT pg_backend_pid()")
+    assert backend is not None
+    slow_query = asyncio.create_task(_timed(one_connection.execute("SELECT pg_sleep(30)")))
+    await asyncio.sleep(0.2)  # the statement is running on the pool's one connection
+    await db.execute("SELECT pg_terminate_backend($1)", backend[0])  # as a shutdown does
+
+    error, took = await slow_query
+
+    assert isinstance(error, ServiceUnavailableError)
+    assert str(error) == "The database is unreachable."
+    assert took < 30
+    assert await one_connection.fetchrow("SELECT 1") is not None  # on a fresh connection
+
+
 async def test_a_transaction_past_the_timeout_is_a_503_and_rolled_back(
     short_statements: Database,
 ) -> None:

@@ -43,6 +43,16 @@ _NOT_READY_YET = (
     asyncpg.TooManyConnectionsError,
 )
 
+# The server went away while a connection was lent: shut down, crashed, the connection cut.
+# The protocol error is asyncpg's when a server's farewell reaches a connection it then lends.
+_CONNECTION_LOST = (
+    OSError,
+    asyncpg.PostgresConnectionError,
+    asyncpg.AdminShutdownError,
+    asyncpg.CrashShutdownError,
+    asyncpg.InternalClientError,
+)
+
 _BUSY = "The database is busy; retry shortly."
 _SLOW = "The database did not answer in time; retry shortly."
 _UNREACHABLE = "The database is unreachable."
@@ -99,8 +109,9 @@ class Database:
     async def _lend(self) -> AsyncIterator[Pooled]:
         """A connection within `acquire_timeout`, the work on it within `statement_timeout`.
 
-        The one place where waiting too long, or an unreachable server, becomes the 503.
-        On a timeout asyncpg asks the server to cancel the statement.
+        The one place where waiting too long, or a server that is unreachable or goes away
+        mid-statement, becomes the 503. On a timeout asyncpg asks the server to cancel the
+        statement.
         """
         conn = await self._acquire()
         try:
@@ -108,6 +119,11 @@ class Database:
                 yield conn
         except TimeoutError:
             raise ServiceUnavailableError(_SLOW) from None
+        except _CONNECTION_LOST as exc:
+            # Never lent again: the pool opens a fresh one (a closed one is already detached).
+            with contextlib.suppress(asyncpg.InterfaceError):
+                conn.terminate()
+            raise ServiceUnavailableError(_UNREACHABLE) from exc
         finally:
             try:
                 await self._release(conn)
