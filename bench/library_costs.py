@@ -57,6 +57,8 @@ COSTS = (
     Cost("prometheus_client: one `inc()` and one `observe()` (multiprocess)", "metrics", "host"),
     Cost("redis-py: one command (`GET`, `redis.asyncio`, blocking pool)", "redis", "bare"),
     Cost("redis-py: the same with a pool of 64 (no waits at 64 in flight)", "redis-64", "bare"),
+    Cost("limits: one sliding-window hit in Redis (redis-py pool)", "rate_limit", "bare"),
+    Cost("limits: one sliding-window hit in process memory", "rate_limit_memory", "bare"),
     Cost("one `include_router` level", "router", "bare"),
     *(
         Cost(f"instrumentator's route look-up, {n} routes", f"instrumentator-{n}", f"routes-{n}")
@@ -100,6 +102,10 @@ def app_specs(bin_dir: Path, redis_url: str) -> dict[str, AppSpec]:
     apps["redis"] = spec(bin_dir, "redis", "redis", LIVE, REDIS_URL=redis_url)
     apps["redis-64"] = spec(
         bin_dir, "redis-64", "redis", LIVE, REDIS_URL=redis_url, BENCH_REDIS_POOL="64"
+    )
+    apps["rate_limit"] = spec(bin_dir, "rate_limit", "rate_limit", LIVE, REDIS_URL=redis_url)
+    apps["rate_limit_memory"] = spec(
+        bin_dir, "rate_limit_memory", "rate_limit", LIVE, BENCH_RATE_STORE="memory"
     )
     for n in ROUTE_COUNTS:
         last = f"/api/v1/resource-{n - 1:03d}"

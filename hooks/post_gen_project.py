@@ -19,6 +19,7 @@ ANSWERS: dict[str, str] = {
     "use_metrics": "{{ cookiecutter.use_metrics }}",
     "use_http_client": "{{ cookiecutter.use_http_client }}",
     "worker": "{{ cookiecutter.worker }}",
+    "rate_limit": "{{ cookiecutter.rate_limit }}",
     "ci": "{{ cookiecutter.ci }}",
     "deploy": "{{ cookiecutter.deploy }}",
     "license": "{{ cookiecutter.license }}",
@@ -47,6 +48,9 @@ def holds(rule: Rule, answers: dict[str, str]) -> bool:
     """Whether the answers meet every part of at least one of the rule's conditions."""
     return any(all(answers[option] in values for option, values in condition) for condition in rule)
 
+
+# `auto` turns rate limits on where they can be shared: with the Redis cache.
+RATE_LIMITED = either(when(rate_limit={"on"}), when(rate_limit={"auto"}, cache={"redis"}))
 
 # Rule for keeping them -> paths relative to the project root, owned by that rule.
 OWNED_PATHS: dict[Rule, tuple[str, ...]] = {
@@ -124,6 +128,8 @@ OWNED_PATHS: dict[Rule, tuple[str, ...]] = {
         f"{PKG}/jobs/metrics.py",
         "tests/test_job_metrics.py",
     ),
+    RATE_LIMITED: (f"{PKG}/rate_limit.py", "tests/test_rate_limit.py"),
+    when(rate_limit={"on", "auto"}, cache={"redis"}): ("tests/test_rate_limit_redis.py",),
     when(use_metrics={"True"}): (
         f"{PKG}/metrics.py",
         "tests/test_metrics.py",

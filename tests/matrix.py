@@ -1,6 +1,6 @@
 """The curated option matrix: every value once, the pairs that interact, all on, all off.
 
-Not a Cartesian product (2*3*2*2*2*3*3*2*2 = 1728 bakes): each combo is here for a reason
+Not a Cartesian product (2*3*2*2*2*3*3*3*2*2 = 5184 bakes): each combo is here for a reason
 given in its id. `test_hooks.py` checks that the matrix still covers every value of
 every option and every cache/database pair when cookiecutter.json grows.
 """
@@ -33,6 +33,7 @@ ALL_OFF = Combo(
         "use_metrics": False,
         "use_http_client": False,
         "worker": "none",
+        "rate_limit": "off",
         "ci": "none",
         "deploy": "none",
         "license": "Proprietary",
@@ -53,6 +54,7 @@ COMBOS: tuple[Combo, ...] = (
             "use_metrics": True,
             "use_http_client": True,
             "worker": "arq",
+            "rate_limit": "on",
             "ci": "github",
             "deploy": "kubernetes",
             "license": "Apache-2.0",
@@ -60,7 +62,11 @@ COMBOS: tuple[Combo, ...] = (
     ),
     ALL_OFF,
     # Cache x database: postgres+redis is the defaults; the other five pairs.
-    Combo("postgres+memory", {"database": "postgres", "cache": "memory"}),
+    # Rate limits on without Redis: counted in each process's memory.
+    Combo(
+        "postgres+memory+rate-limit",
+        {"database": "postgres", "cache": "memory", "rate_limit": "on"},
+    ),
     Combo("postgres+no-cache", {"database": "postgres", "cache": "none"}),
     Combo("no-db+redis", {"database": "none", "cache": "redis"}),
     Combo("no-db+memory", {"database": "none", "cache": "memory"}),
@@ -78,6 +84,8 @@ COMBOS: tuple[Combo, ...] = (
         "worker-only",
         {"database": "none", "cache": "none", "use_http_client": False, "use_metrics": False},
     ),
+    # `auto` turns rate limits on with the Redis cache (the defaults) and off without it.
+    Combo("rate-limit-off", {"rate_limit": "off"}),
     Combo("ci-none", {"ci": "none"}),
     Combo("deploy-none", {"deploy": "none"}),
     Combo("python-3.12", {"python_version": "3.12"}),
@@ -87,7 +95,7 @@ COMBOS: tuple[Combo, ...] = (
 # Bakes that also install and run their own lint, type check and tests. They keep
 # the default python_version (3.11): the machines have no other interpreter uv can
 # use without downloading one (UV_PYTHON_DOWNLOADS=never).
-SLOW_IDS = ("defaults", "all-on", "all-off", "postgres+memory", "no-db+redis")
+SLOW_IDS = ("defaults", "all-on", "all-off", "postgres+memory+rate-limit", "no-db+redis")
 SLOW_COMBOS: tuple[Combo, ...] = tuple(combo for combo in COMBOS if combo.id in SLOW_IDS)
 
 

@@ -52,6 +52,12 @@ WIRING = (
     *(f"{PACKAGE}/{name}.py" for name in ("settings", "deps", "lifespan")),
 )
 
+# Not `limits` alone: the request bounds live in `limits.py` whatever the answers.
+RATE_LIMIT_TEXT = re.compile(
+    r"rate[ _-]?limit|write[ _]limits|\blimits(\.aio|\.errors|>=)|^from limits",
+    re.IGNORECASE | re.MULTILINE,
+)
+
 TRACES = (
     Trace(
         "database",
@@ -71,6 +77,14 @@ TRACES = (
         re.compile(
             r"\barq\b|idempotency|WorkerSettings|make worker|\borders?_router", re.IGNORECASE
         ),
+    ),
+    # Off, or `auto` without the Redis cache to share the counts.
+    Trace("rate_limit", frozenset({"off"}), RATE_LIMIT_TEXT),
+    Trace(
+        "rate_limit",
+        frozenset({"auto"}),
+        RATE_LIMIT_TEXT,
+        kept_by=(("cache", frozenset({"redis"})),),
     ),
     # `cache` as a word of its own: not `__pycache__`, `.ruff_cache`, `no:cacheprovider`.
     Trace("cache", frozenset({"none"}), re.compile(r"(?<![\w.:-])cache", re.IGNORECASE), WIRING),

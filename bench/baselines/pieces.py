@@ -16,6 +16,10 @@ The pieces are configured as the generated service configures them (see its `log
   children; multiprocess mode when `PROMETHEUS_MULTIPROC_DIR` is set, as the harness does).
 - `redis`: one `GET` through redis-py (`redis.asyncio`, a `BlockingConnectionPool` of
   `BENCH_REDIS_POOL` connections, 32 as in the service) per request.
+- `rate_limit`: one hit on `limits`' sliding-window counter per request, kept in Redis through
+  a redis-py pool configured as the `redis` piece's (the service's `rate_limit.py` with the
+  Redis cache); `BENCH_RATE_STORE=memory` keeps it in process memory instead. The limit is
+  never reached.
 - `routes`: `BENCH_ROUTES` routes; the request goes to the last one.
 - `instrumentator`: `routes` plus `prometheus-fastapi-instrumentator`, the requested route in
   its `excluded_handlers`: it still finds the route's template by matching the routes again,
@@ -174,6 +178,52 @@ def redis_app() -> FastAPI:
     return app
 
 
+def rate_limit_app(store: str) -> FastAPI:
+    """One `limits` hit per request, in Redis (on a redis-py pool) or in process memory."""
+    from limits import parse
+    from limits.aio.storage import MemoryStorage, RedisStorage
+    from limits.aio.strategies import SlidingWindowCounterRateLimiter
+    from redis.asyncio import BlockingConnectionPool
+    from redis.asyncio.retry import Retry
+    from redis.backoff import NoBackoff
+
+    limit = parse("1000000000/minute")
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[dict[str, Any]]:
+        if store == "memory":
+            yield {"limiter": SlidingWindowCounterRateLimiter(MemoryStorage())}
+            return
+        pool = BlockingConnectionPool.from_url(
+            os.environ["REDIS_URL"],
+            max_connections=32,
+            timeout=1.0,
+            socket_timeout=0.25,
+            socket_connect_timeout=0.25,
+            retry=Retry(NoBackoff(), retries=0),
+        )
+        storage = RedisStorage(
+            "async+redis://",
+            implementation="redispy",
+            connection_pool=pool,
+            key_prefix="bench:rate-limit",
+            wrap_exceptions=True,
+        )
+        try:
+            yield {"limiter": SlidingWindowCounterRateLimiter(storage)}
+        finally:
+            await pool.aclose()
+
+    app = FastAPI(lifespan=lifespan, telemetry=TELEMETRY_OFF)
+
+    @app.get("/health/live")
+    async def live_after_hit(request: Request) -> dict[str, str]:
+        await request.state.limiter.hit(limit, "writes", "127.0.0.1")
+        return OK
+
+    return app
+
+
 def routes_app(count: int) -> FastAPI:
     """`count` routes; the last is the one requested."""
     app = FastAPI(telemetry=TELEMETRY_OFF)
@@ -186,6 +236,8 @@ def build(piece: str) -> FastAPI:
     """The app for `piece`."""
     if piece == "redis":
         return redis_app()
+    if piece == "rate_limit":
+        return rate_limit_app(os.environ.get("BENCH_RATE_STORE", "redis"))
     if piece in ("routes", "instrumentator"):
         app = routes_app(ROUTES)
         if piece == "instrumentator":

@@ -1,3 +1,4 @@
+{%- set rate_limited = cookiecutter.rate_limit == "on" or (cookiecutter.rate_limit == "auto" and cookiecutter.cache == "redis") -%}
 """Fixtures shared by every test: settings, the app through its lifespan, a client."""
 
 from __future__ import annotations
@@ -30,6 +31,10 @@ CLIENT_HEADERS.update(WRITER_HEADERS)
 {%- endif %}
 {%- if cookiecutter.cache == "redis" or cookiecutter.worker == "arq" %}
 SERVER_PLUGINS["tests.fixtures_redis"] = "redis_settings"
+{%- endif %}
+{%- if rate_limited %}
+# Tests write far faster than any client may; tests/test_rate_limit.py sets its own limits.
+COMMON_SETTINGS["rate_limit_writes"] = "100000/minute"
 {%- endif %}
 pytest_plugins = list(SERVER_PLUGINS)
 

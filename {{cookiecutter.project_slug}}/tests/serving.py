@@ -16,12 +16,19 @@ async def serving(app: FastAPI) -> AsyncIterator[tuple[httpx.AsyncClient, dict[s
     """Start the app's lifespan; yield a client and the lifespan state (its resources)."""
     async with app.router.lifespan_context(app) as opened:
         state: dict[str, Any] = dict(opened or {})
-
-        async def with_state(scope: Scope, receive: Receive, send: Send) -> None:
-            # What an ASGI server does with lifespan state: a shallow copy per request.
-            scope["state"] = dict(state)
-            await app(scope, receive, send)
-
-        transport = httpx.ASGITransport(app=with_state)
-        async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+        async with client_of(app, state) as client:
             yield client, state
+
+
+def client_of(
+    app: FastAPI, state: dict[str, Any], address: tuple[str, int] = ("127.0.0.1", 123)
+) -> httpx.AsyncClient:
+    """A client of the app serving with `state`, whose requests come from `address`."""
+
+    async def with_state(scope: Scope, receive: Receive, send: Send) -> None:
+        # What an ASGI server does with lifespan state: a shallow copy per request.
+        scope["state"] = dict(state)
+        await app(scope, receive, send)
+
+    transport = httpx.ASGITransport(app=with_state, client=address)
+    return httpx.AsyncClient(transport=transport, base_url="http://test")

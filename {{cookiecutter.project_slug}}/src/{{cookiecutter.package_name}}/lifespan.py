@@ -1,3 +1,4 @@
+{%- set rate_limited = cookiecutter.rate_limit == "on" or (cookiecutter.rate_limit == "auto" and cookiecutter.cache == "redis") -%}
 """Open every resource before the first request and close it after the last.
 
 Resources reach handlers through the lifespan state (see `deps.py`), never through
@@ -11,6 +12,11 @@ from contextlib import AbstractAsyncContextManager, AsyncExitStack, asynccontext
 from typing import Any
 
 from fastapi import FastAPI
+{%- if rate_limited and cookiecutter.cache == "redis" %}
+from limits.aio.storage import RedisStorage
+{%- elif rate_limited %}
+from limits.aio.storage import MemoryStorage
+{%- endif %}
 
 {% if cookiecutter.database == "postgres" -%}
 from . import db
@@ -38,6 +44,9 @@ from .log import get_logger
 from .metrics import event_counter, worker_stopped
 {%- elif cookiecutter.use_metrics %}
 from .metrics import worker_stopped
+{%- endif %}
+{%- if rate_limited %}
+from .rate_limit import WriteLimits
 {%- endif %}
 from .settings import Settings
 
@@ -103,6 +112,25 @@ def make_lifespan(settings: Settings) -> Lifespan:
                 ttl=settings.idempotency_key_ttl_seconds,
             )
 {%- endif %}
+{%- endif %}
+{%- if rate_limited %}
+            state["write_limits"] = WriteLimits(
+{%- if cookiecutter.cache == "redis" %}
+                # The cache's connections: one store for every instance, the cache's bounds.
+                RedisStorage(
+                    "async+redis://",
+                    implementation="redispy",
+                    # Documented, though typed as if every option were a number or a string.
+                    connection_pool=cache.client.connection_pool,  # type: ignore[arg-type]
+                    key_prefix=f"{settings.cache_key_prefix}rate-limit",
+                    wrap_exceptions=True,
+                ),
+{%- else %}
+                MemoryStorage(),
+{%- endif %}
+                limit=settings.rate_limit_writes,
+                bypass_seconds=settings.rate_limit_bypass_seconds,
+            )
 {%- endif %}
             # Last: everything opened above is then frozen with the rest of startup.
             stack.enter_context(tuned_garbage_collection(settings.gc_young_threshold))

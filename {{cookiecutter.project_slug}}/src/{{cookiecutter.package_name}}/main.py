@@ -1,3 +1,4 @@
+{%- set rate_limited = cookiecutter.rate_limit == "on" or (cookiecutter.rate_limit == "auto" and cookiecutter.cache == "redis") -%}
 """The app factory: `uvicorn {{ cookiecutter.package_name }}.main:create_app --factory`."""
 
 from __future__ import annotations
@@ -16,6 +17,9 @@ from .metrics import install_metrics
 {%- endif %}
 from .middleware import RequestContextMiddleware
 from .openapi import install_openapi, operation_id
+{%- if rate_limited %}
+from .rate_limit import RateLimitMiddleware, document_write_limits
+{%- endif %}
 from .security import install_security
 from .settings import Settings
 
@@ -45,9 +49,17 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         exception_handlers=exception_handlers(),
         telemetry=None if settings.opentelemetry else _TELEMETRY_OFF,
     )
+{%- if rate_limited %}
+    install_openapi(app, amendments=[document_write_limits])
+{%- else %}
     install_openapi(app)
+{%- endif %}
     include_routers(app)
     install_docs(app, settings)
+{%- if rate_limited %}
+    if settings.rate_limit_enabled:
+        app.add_middleware(RateLimitMiddleware)
+{%- endif %}
     install_security(app, settings)
 {%- if cookiecutter.use_metrics %}
     app.add_middleware(RequestContextMiddleware, observe=install_metrics(app).observe)

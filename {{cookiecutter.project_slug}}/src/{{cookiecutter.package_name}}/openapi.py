@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from http import HTTPStatus
 from typing import Any
 
@@ -13,13 +14,16 @@ from .errors import PROBLEM_MEDIA_TYPE
 
 _PROBLEM_REF = "#/components/schemas/Problem"
 
+# Adds what the routes cannot declare themselves, such as refusals made ahead of routing.
+Amendment = Callable[[dict[str, Any]], None]
+
 
 def operation_id(route: APIRoute) -> str:
     """Use the endpoint's name as the operationId: stable, readable, unique per app."""
     return route.name
 
 
-def install_openapi(app: FastAPI) -> None:
+def install_openapi(app: FastAPI, amendments: Sequence[Amendment] = ()) -> None:
     """Replace `app.openapi` with a builder that corrects problem media types."""
 
     def build() -> dict[str, Any]:
@@ -32,6 +36,8 @@ def install_openapi(app: FastAPI) -> None:
             )
             _move_problems_to_problem_media_type(document)
             _document_body_refusals(document)
+            for amend in amendments:
+                amend(document)
             app.openapi_schema = document
         return app.openapi_schema
 
@@ -55,10 +61,11 @@ def _document_body_refusals(document: dict[str, Any]) -> None:
         for operation in path_item.values():
             if "requestBody" in operation:
                 for status in refusals:
-                    operation["responses"].setdefault(str(int(status)), _problem(status))
+                    operation["responses"].setdefault(str(int(status)), documented_problem(status))
 
 
-def _problem(status: HTTPStatus) -> dict[str, Any]:
+def documented_problem(status: HTTPStatus) -> dict[str, Any]:
+    """The OpenAPI response of a problem with this status."""
     return {
         "description": status.phrase,
         "content": {PROBLEM_MEDIA_TYPE: {"schema": {"$ref": _PROBLEM_REF}}},

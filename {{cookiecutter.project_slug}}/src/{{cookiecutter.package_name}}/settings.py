@@ -1,10 +1,14 @@
+{%- set rate_limited = cookiecutter.rate_limit == "on" or (cookiecutter.rate_limit == "auto" and cookiecutter.cache == "redis") -%}
 """Service configuration, read from the environment (and `.env`) and validated once."""
 
 from __future__ import annotations
 
 from typing import Literal, Self
 
-from pydantic import Field, SecretStr, model_validator
+{% if rate_limited -%}
+from limits import parse
+{% endif -%}
+from pydantic import Field, SecretStr, {% if rate_limited %}field_validator, {% endif %}model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 Environment = Literal["development", "test", "production"]
@@ -109,6 +113,15 @@ class Settings(BaseSettings):
     redis_max_connections: int = Field(default=32, ge=1)
     redis_pool_wait_seconds: float = Field(default=1.0, gt=0)
 {%- endif %}
+{%- if rate_limited %}
+
+    # Writes (POST, PUT, PATCH, DELETE) each client address may make, in `limits` notation:
+    # "60/minute", "10/second", "1000/hour". Past it: 429 with Retry-After (rate_limit.py).
+    rate_limit_enabled: bool = True
+    rate_limit_writes: str = "60/minute"
+    # After the counters could not be reached, writes go uncounted this long (fail-open).
+    rate_limit_bypass_seconds: float = Field(default=1.0, ge=0)
+{%- endif %}
 {%- if cookiecutter.worker == "arq" %}
 
     # The queue's Redis key: services sharing one Redis need one each.
@@ -167,6 +180,15 @@ class Settings(BaseSettings):
     def docs_enabled(self) -> bool:
         """Docs are open in development and test, and behind credentials in production."""
         return self.environment != "production" or self.docs_protected
+
+{%- if rate_limited %}
+
+    @field_validator("rate_limit_writes")
+    @classmethod
+    def _parse_rate_limit(cls, value: str) -> str:
+        parse(value)  # a ValueError that names the value, when it is not a rate
+        return value
+{%- endif %}
 
     @model_validator(mode="after")
     def _refuse_unsafe_values(self) -> Self:
