@@ -243,21 +243,48 @@ async def test_a_statement_on_a_server_that_stopped_answering_is_a_503_not_a_han
         assert await database.fetchrow("SELECT 1") is not None  # on a fresh connection
 
 
+async def _run_until_cut_off(
+    database: Database, db: asyncpg.Connection, work: Awaitable[object]
+) -> tuple[BaseException | None, float]:
+    """Run `work` on the pool's one connection, and end its backend (as a shutdown does)."""
+    backend = await database.fetchrow("SELECT pg_backend_pid()")
+    assert backend is not None
+    running = asyncio.create_task(_timed(work))
+    for _ in range(250):  # until the statement runs
+        state = await db.fetchval("SELECT state FROM pg_stat_activity WHERE pid = $1", backend[0])
+        if state == "active":
+            break
+        await asyncio.sleep(0.02)
+    await db.execute("SELECT pg_terminate_backend($1)", backend[0])
+    return await running
+
+
 async def test_a_statement_the_server_ends_mid_flight_is_a_503_and_the_pool_recovers(
     one_connection: Database, db: asyncpg.Connection
 ) -> None:
-    backend = await one_connection.fetchrow("SELECT pg_backend_pid()")
-    assert backend is not None
-    slow_query = asyncio.create_task(_timed(one_connection.execute("SELECT pg_sleep(30)")))
-    await asyncio.sleep(0.2)  # the statement is running on the pool's one connection
-    await db.execute("SELECT pg_terminate_backend($1)", backend[0])  # as a shutdown does
-
-    error, took = await slow_query
+    error, took = await _run_until_cut_off(
+        one_connection, db, one_connection.execute("SELECT pg_sleep(30)")
+    )
 
     assert isinstance(error, ServiceUnavailableError)
     assert str(error) == "The database is unreachable."
     assert took < 30
     assert await one_connection.fetchrow("SELECT 1") is not None  # on a fresh connection
+
+
+async def test_a_transaction_the_server_ends_mid_flight_is_a_503_and_the_pool_recovers(
+    one_connection: Database, db: asyncpg.Connection
+) -> None:
+    async def cut_off_transaction() -> None:
+        async with one_connection.transaction() as conn:
+            await conn.execute("INSERT INTO items (name) VALUES ('never committed')")
+            await conn.execute("SELECT pg_sleep(30)")
+
+    error, _ = await _run_until_cut_off(one_connection, db, cut_off_transaction())
+
+    assert isinstance(error, ServiceUnavailableError)
+    assert str(error) == "The database is unreachable."
+    assert await one_connection.fetchrow("SELECT 1 FROM items") is None
 
 
 async def test_a_transaction_past_the_timeout_is_a_503_and_rolled_back(

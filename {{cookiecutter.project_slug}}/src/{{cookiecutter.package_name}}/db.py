@@ -46,8 +46,8 @@ _NOT_READY_YET = (
 # The server went away while a connection was lent: shut down, crashed, the connection cut.
 # The protocol error is asyncpg's when a server's farewell reaches a connection it then lends.
 _CONNECTION_LOST = (
-    OSError,
-    asyncpg.PostgresConnectionError,
+    asyncpg.ConnectionDoesNotExistError,
+    asyncpg.ConnectionFailureError,
     asyncpg.AdminShutdownError,
     asyncpg.CrashShutdownError,
     asyncpg.InternalClientError,
@@ -119,10 +119,10 @@ class Database:
                 yield conn
         except TimeoutError:
             raise ServiceUnavailableError(_SLOW) from None
-        except _CONNECTION_LOST as exc:
-            # Never lent again: the pool opens a fresh one (a closed one is already detached).
-            with contextlib.suppress(asyncpg.InterfaceError):
-                conn.terminate()
+        except Exception as exc:
+            if not _lost_connection(exc):
+                raise
+            _terminate(conn)  # never lent again: the pool opens a fresh one
             raise ServiceUnavailableError(_UNREACHABLE) from exc
         finally:
             try:
@@ -158,8 +158,14 @@ class Database:
         try:
             async with asyncio.timeout(self.acquire_timeout):
                 await conn.reset()
-        except (OSError, TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError):
-            conn.terminate()  # state unknown: the pool opens a fresh connection instead
+        except (
+            OSError,
+            TimeoutError,
+            asyncpg.PostgresError,
+            asyncpg.InterfaceError,
+            asyncpg.InternalClientError,
+        ):
+            _terminate(conn)  # state unknown: the pool opens a fresh connection instead
 
     async def _release(self, conn: Pooled) -> None:
         """Hand the connection back; asyncpg closes it if it does not settle in time.
@@ -171,6 +177,28 @@ class Database:
             OSError, TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError
         ):
             await self.pool.release(conn, timeout=self.acquire_timeout)
+
+
+def _lost_connection(error: BaseException) -> bool:
+    """Whether the error, or one it arose from, says the server went away.
+
+    Leaving a `transaction()` on a closed connection raises an error of its own, whose
+    context holds the one that cut the statement off.
+    """
+    cause: BaseException | None = error
+    seen: set[int] = set()
+    while cause is not None and id(cause) not in seen:
+        if isinstance(cause, _CONNECTION_LOST):
+            return True
+        seen.add(id(cause))
+        cause = cause.__cause__ or cause.__context__
+    return False
+
+
+def _terminate(conn: Pooled) -> None:
+    """Close a lent connection at once; one the server closed is already handed back."""
+    with contextlib.suppress(asyncpg.InterfaceError):
+        conn.terminate()
 
 
 @asynccontextmanager
