@@ -86,6 +86,7 @@ COMBOS: tuple[Combo, ...] = (
     ),
     # `auto` turns rate limits on with the Redis cache (the defaults) and off without it.
     Combo("rate-limit-off", {"rate_limit": "off"}),
+    Combo("rate-limit-on+no-cache", {"cache": "none", "rate_limit": "on"}),
     Combo("ci-none", {"ci": "none"}),
     Combo("deploy-none", {"deploy": "none"}),
     Combo("python-3.12", {"python_version": "3.12"}),

@@ -50,7 +50,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         telemetry=None if settings.opentelemetry else _TELEMETRY_OFF,
     )
 {%- if rate_limited %}
-    install_openapi(app, amendments=[document_write_limits])
+    install_openapi(app, amendments=[document_write_limits] if settings.rate_limit_enabled else [])
 {%- else %}
     install_openapi(app)
 {%- endif %}

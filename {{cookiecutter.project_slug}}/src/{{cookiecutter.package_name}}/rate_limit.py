@@ -18,9 +18,9 @@ from http import HTTPStatus
 from typing import Any
 
 from limits import parse
+from limits.aio.storage import Storage
 from limits.aio.strategies import SlidingWindowCounterRateLimiter
 from limits.errors import StorageError
-from limits.storage import StorageTypes
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from .errors import problem_response
@@ -36,7 +36,7 @@ log = get_logger(__name__)
 class WriteLimits:
     """Counts each client's writes; says how long one past its limit has to wait."""
 
-    def __init__(self, storage: StorageTypes, *, limit: str, bypass_seconds: float) -> None:
+    def __init__(self, storage: Storage, *, limit: str, bypass_seconds: float) -> None:
         self.limit = parse(limit)
         self.bypass_seconds = bypass_seconds
         self._limiter = SlidingWindowCounterRateLimiter(storage)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Literal, Self
 
 {% if rate_limited -%}
-from limits import parse
+from limits import parse_many
 {% endif -%}
 from pydantic import Field, SecretStr, {% if rate_limited %}field_validator, {% endif %}model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -186,7 +186,9 @@ class Settings(BaseSettings):
     @field_validator("rate_limit_writes")
     @classmethod
     def _parse_rate_limit(cls, value: str) -> str:
-        parse(value)  # a ValueError that names the value, when it is not a rate
+        # A ValueError that names the value when it is not a rate at all.
+        if len(parse_many(value)) != 1:
+            raise ValueError(f"give one rate, such as 60/minute, not {value!r}")
         return value
 {%- endif %}
 
