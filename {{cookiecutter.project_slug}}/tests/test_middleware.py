@@ -57,6 +57,16 @@ async def test_an_unmatched_path_is_logged_without_its_raw_text(
     assert line["status"] == 404
 
 
+async def test_the_access_line_has_the_status_as_a_plain_number(client: httpx.AsyncClient) -> None:
+    # Problems are built from HTTPStatus members, which console lines would show as their repr.
+    with capture_logs(processors=[merge_contextvars]) as logs:
+        await client.post("/api/v1/digests", json={})
+
+    (line,) = [line for line in logs if line["event"] == "request"]
+    assert type(line["status"]) is int
+    assert line["status"] == 422
+
+
 async def test_request_ids_do_not_leak_between_requests(client: httpx.AsyncClient) -> None:
     with capture_logs(processors=[merge_contextvars]) as logs:
         await client.get("/health/live", headers={"X-Request-ID": "first"})

@@ -87,7 +87,7 @@ class _ResponseTracker:
     async def send(self, message: Message) -> None:
         if message["type"] == "http.response.start":
             self.started = True
-            self.status = message["status"]
+            self.status = int(message["status"])  # an HTTPStatus would log as its repr
             headers = [*message.get("headers", ()), (REQUEST_ID_HEADER, self.header_value)]
             message["headers"] = headers
         await self.send_downstream(message)
