@@ -116,7 +116,9 @@ OWNED_PATHS: dict[Rule, tuple[str, ...]] = {
         "migrations/versions/0002_orders_and_idempotency_keys.py",
         f"{PKG}/idempotency/postgres.py",
         f"{PKG}/api/orders/records.py",
+        f"{PKG}/jobs/housekeeping.py",
         "tests/test_order_records.py",
+        "tests/test_idempotency_purge.py",
     ),
     # Without a database the keys are kept in the queue's Redis.
     when(worker={"arq"}, database={"none"}): (f"{PKG}/idempotency/redis.py",),

@@ -31,6 +31,17 @@ SET response_status = $2, response_body = $3, response_location = $4,
 WHERE key = $1 AND fingerprint = $6
 """
 _RELEASE = "DELETE FROM idempotency_keys WHERE key = $1 AND response_status IS NULL"
+# A batch at a time, so no one statement holds many row locks or runs for long; rows a
+# claim is taking over right now are skipped, and it renews them.
+_PURGE = """
+DELETE FROM idempotency_keys
+WHERE key IN (
+    SELECT key FROM idempotency_keys
+    WHERE expires_at <= now()
+    LIMIT $1
+    FOR UPDATE SKIP LOCKED
+)
+"""
 
 
 class PostgresKeys:
@@ -67,3 +78,16 @@ class PostgresKeys:
 
     async def release(self, key: str) -> None:
         await self._db.execute(_RELEASE, key)
+
+    async def purge_expired(self, batch: int = 1000) -> int:
+        """Delete the keys whose lifetime ended; return how many went.
+
+        A claim reuses an expired key's row, but a key never sent again would stay forever.
+        """
+        purged = 0
+        while True:
+            status = await self._db.execute(_PURGE, batch)  # "DELETE <count>"
+            deleted = int(status.rpartition(" ")[2])
+            purged += deleted
+            if deleted < batch:
+                return purged

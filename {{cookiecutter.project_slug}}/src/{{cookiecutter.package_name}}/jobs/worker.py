@@ -38,8 +38,14 @@ from ..api.orders.service import FULFIL_ORDER
 {% if cookiecutter.use_http_client -%}
 from ..clients.http import open_http_client
 {% endif -%}
+{% if cookiecutter.database == "postgres" -%}
+from ..idempotency.postgres import PostgresKeys
+{% endif -%}
 from ..log import configure_logging, get_logger
 from ..settings import Settings
+{%- if cookiecutter.database == "postgres" %}
+from .housekeeping import housekeeping_jobs
+{%- endif %}
 {%- if cookiecutter.use_metrics %}
 from .metrics import serving_job_metrics
 {%- endif %}
@@ -101,6 +107,7 @@ async def startup(ctx: dict[str, Any]) -> None:
     async with AsyncExitStack() as stack:
 {%- if cookiecutter.database == "postgres" %}
         database = await stack.enter_async_context(db.open_database(settings))
+        ctx["idempotency_keys"] = PostgresKeys(database, ttl=settings.idempotency_key_ttl_seconds)
 {%- endif %}
 {%- if cookiecutter.use_http_client %}
         # Tests hand an `httpx.MockTransport` in the context; a deployment never does.
@@ -140,6 +147,9 @@ def worker_settings(settings: Settings | None = None) -> dict[str, Any]:
     configure_logging(level=settings.log_level, json=settings.renders_json_logs)
     return {
         "functions": FUNCTIONS,
+{%- if cookiecutter.database == "postgres" %}
+        "cron_jobs": housekeeping_jobs(),
+{%- endif %}
         "queue_name": settings.worker_queue_name,
         "redis_settings": redis_settings(settings),
         "on_startup": startup,
