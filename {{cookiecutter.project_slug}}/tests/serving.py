@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -26,6 +27,10 @@ def client_of(
     """A client of the app serving with `state`, whose requests come from `address`."""
 
     async def with_state(scope: Scope, receive: Receive, send: Send) -> None:
+        # A server reads each request off a socket, so each starts a loop step of its own:
+        # the blocking guard then times one request, not a test's run of requests that
+        # never wait on I/O (a mocked upstream, an open circuit).
+        await asyncio.sleep(0)
         # What an ASGI server does with lifespan state: a shallow copy per request.
         scope["state"] = dict(state)
         await app(scope, receive, send)
