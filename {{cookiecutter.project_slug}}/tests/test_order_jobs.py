@@ -57,9 +57,11 @@ async def test_a_job_runs_end_to_end(client: httpx.AsyncClient, settings: Settin
 
     await run_burst(burst_worker(settings, steps=[step]))
 
-    order = (await client.get(location)).json()
+    settled = await client.get(location)
+    order = settled.json()
     assert order["status"] == "succeeded"
     assert order["finished_at"] is not None
+    assert "retry-after" not in settled.headers  # nothing left to poll for
     assert len(step.calls) == 1
 
 

@@ -47,10 +47,12 @@ async def test_an_order_is_accepted_with_a_location_to_poll(client: httpx.AsyncC
     body = response.json()
     assert body["status"] == "queued"
     assert response.headers["location"] == f"/api/v1/orders/{body['id']}"
+    assert response.headers["retry-after"] == "1"
     polled = await client.get(response.headers["location"])
     assert polled.status_code == 200
     assert polled.json()["status"] == "queued"
     assert polled.json()["sku"] == "SKU-1"
+    assert polled.headers["retry-after"] == "1"  # not settled: poll again in a second
 
 
 async def test_an_unknown_order_is_a_404_problem(client: httpx.AsyncClient) -> None:

@@ -14,6 +14,16 @@ from .dependencies import IdempotencyKey
 from .exceptions import OrderNotFoundError
 from .schemas import Order, OrderCreate
 
+# Seconds a client should wait before polling an order that is not settled yet; the worker
+# picks a job up within about half a second (arq's poll).
+POLL_AFTER_SECONDS = "1"
+_POLL_HINT = {
+    "Retry-After": {
+        "description": "Seconds to wait before polling the order.",
+        "schema": {"type": "integer", "minimum": 1},
+    }
+}
+
 router = APIRouter(
     prefix="/api/v1/orders",
     tags=["orders"],
@@ -25,7 +35,10 @@ router = APIRouter(
     "",
     status_code=HTTPStatus.ACCEPTED,
     response_model=Order,
-    responses=problem_responses(HTTPStatus.BAD_REQUEST, HTTPStatus.CONFLICT),
+    responses={
+        HTTPStatus.ACCEPTED: {"headers": _POLL_HINT},
+        **problem_responses(HTTPStatus.BAD_REQUEST, HTTPStatus.CONFLICT),
+    },
 )
 async def place_order(
     body: OrderCreate, key: IdempotencyKey, queue: Queue, keys: IdempotencyKeys, request: Request
@@ -47,15 +60,26 @@ async def place_order(
     return Response(
         answer.body,
         status_code=answer.status,
-        headers={"Location": answer.location},
+        headers={"Location": answer.location, "Retry-After": POLL_AFTER_SECONDS},
         media_type="application/json",
     )
 
 
-@router.get("/{order_id}", responses=problem_responses(HTTPStatus.NOT_FOUND))
-async def get_order(order_id: UUID, queue: Queue) -> Order:
-    """Where the order stands: queued, running, succeeded, or failed with the reason."""
+@router.get(
+    "/{order_id}",
+    responses={
+        HTTPStatus.OK: {"headers": _POLL_HINT},
+        **problem_responses(HTTPStatus.NOT_FOUND),
+    },
+)
+async def get_order(order_id: UUID, queue: Queue, response: Response) -> Order:
+    """Where the order stands: queued, running, succeeded, or failed with the reason.
+
+    Until it is settled, `Retry-After` says when to poll again.
+    """
     order = await service.get(queue=queue, order_id=order_id)
     if order is None:
         raise OrderNotFoundError(order_id)
+    if order.status in ("queued", "running"):
+        response.headers["Retry-After"] = POLL_AFTER_SECONDS
     return order
