@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from http import HTTPStatus
 from typing import Any
 
@@ -44,24 +44,29 @@ def install_openapi(app: FastAPI, amendments: Sequence[Amendment] = ()) -> None:
     app.openapi = build  # type: ignore[method-assign]
 
 
-def _move_problems_to_problem_media_type(document: dict[str, Any]) -> None:
+def operations(document: dict[str, Any]) -> Iterator[tuple[str, dict[str, Any]]]:
+    """Every operation of the document, with its method in upper case."""
     for path_item in document.get("paths", {}).values():
-        for operation in path_item.values():
-            for response in operation.get("responses", {}).values():
-                content = response.get("content", {})
-                json_body = content.get("application/json")
-                if json_body and json_body.get("schema", {}).get("$ref") == _PROBLEM_REF:
-                    content[PROBLEM_MEDIA_TYPE] = content.pop("application/json")
+        for method, operation in path_item.items():
+            yield method.upper(), operation
+
+
+def _move_problems_to_problem_media_type(document: dict[str, Any]) -> None:
+    for _, operation in operations(document):
+        for response in operation.get("responses", {}).values():
+            content = response.get("content", {})
+            json_body = content.get("application/json")
+            if json_body and json_body.get("schema", {}).get("$ref") == _PROBLEM_REF:
+                content[PROBLEM_MEDIA_TYPE] = content.pop("application/json")
 
 
 def _document_body_refusals(document: dict[str, Any]) -> None:
     """Any operation that reads a body may refuse it: 400 (not JSON), 413 (over the limit)."""
     refusals = (HTTPStatus.BAD_REQUEST, HTTPStatus.REQUEST_ENTITY_TOO_LARGE)
-    for path_item in document.get("paths", {}).values():
-        for operation in path_item.values():
-            if "requestBody" in operation:
-                for status in refusals:
-                    operation["responses"].setdefault(str(int(status)), documented_problem(status))
+    for _, operation in operations(document):
+        if "requestBody" in operation:
+            for status in refusals:
+                operation["responses"].setdefault(str(int(status)), documented_problem(status))
 
 
 def documented_problem(status: HTTPStatus) -> dict[str, Any]:

@@ -25,7 +25,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from .errors import problem_response
 from .log import get_logger
-from .openapi import documented_problem
+from .openapi import documented_problem, operations
 
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 _NAMESPACE = "writes"
@@ -117,7 +117,6 @@ def document_write_limits(document: dict[str, Any]) -> None:
             "schema": {"type": "integer", "minimum": 1},
         }
     }
-    for path_item in document.get("paths", {}).values():
-        for method, operation in path_item.items():
-            if method.upper() in WRITE_METHODS:
-                operation["responses"].setdefault("429", refusal)
+    for method, operation in operations(document):
+        if method in WRITE_METHODS:
+            operation["responses"].setdefault("429", refusal)
